@@ -1,0 +1,43 @@
+# Two commands a newcomer needs on a fresh clone: `make demo` and `make test`.
+# Everything else they rely on (the virtualenv, the packages, the sandbox) is made here.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+CODE   := bctrl_tools mcp_server tests examples benchmarks
+
+.PHONY: install lint typecheck unit test demo bench sandbox clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+
+typecheck: install
+	$(VENV)/bin/mypy $(CODE)
+
+unit: install
+	$(PY) -m pytest tests/unit -q
+
+test: lint typecheck
+	$(PY) -m pytest -q
+
+demo: install
+	$(PY) examples/demo.py
+
+bench: install
+	$(PY) -m benchmarks
+
+sandbox: install
+	$(VENV)/bin/bctrl-sandbox --seed 3
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,317 @@
+"""What the sync and async clients share: requests, parsing, error mapping, retry policy.
+
+Nothing here does I/O. The clients send the ``httpx.Request`` built here, hand the
+response back, and sleep for as long as :meth:`Protocol.retry_delay` says.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import SecretStr, ValidationError
+
+from bctrl_tools._version import __version__
+from bctrl_tools.errors import (
+    AuthenticationError,
+    BadRequestError,
+    BctrlAPIError,
+    BctrlConnectionError,
+    BctrlTimeoutError,
+    ConflictError,
+    InvalidResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from bctrl_tools.ids import id_segment
+from bctrl_tools.models import Invocation
+from bctrl_tools.settings import ClientSettings
+
+logger = logging.getLogger("bctrl_tools")
+
+USER_AGENT = f"bctrl-tools/{__version__}"
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_SNIPPET_LENGTH = 200
+_REDACTED = "[redacted]"
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API operation: what to send, and what the caller was trying to do."""
+
+    method: str
+    path: str
+    invocation_id: str
+    body: dict[str, Any] | None = None
+    extra_read_seconds: float = 0.0
+
+
+def cancel_call(invocation_id: str) -> Call:
+    # The reference sends an empty JSON object as the cancel body.
+    return Call("POST", f"/v1/invocations/{id_segment(invocation_id)}/cancel", invocation_id, {})
+
+
+def get_call(invocation_id: str) -> Call:
+    return Call("GET", f"/v1/invocations/{id_segment(invocation_id)}", invocation_id)
+
+
+def wait_call(invocation_id: str, timeout_ms: int) -> Call:
+    if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 0:
+        raise ValueError(
+            f"Invalid timeout_ms={timeout_ms!r}: expected a whole number of milliseconds >= 0."
+        )
+    path = f"/v1/invocations/{id_segment(invocation_id)}/wait"
+    # The server holds the request open for up to timeout_ms, so the read timeout grows too.
+    return Call("POST", path, invocation_id, {"timeoutMs": timeout_ms}, timeout_ms / 1000)
+
+
+class _BearerAuth(httpx.Auth):
+    """Adds the key to each request; its repr never shows it."""
+
+    def __init__(self, api_key: SecretStr) -> None:
+        self._api_key = api_key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._api_key.get_secret_value()}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(api_key=SecretStr('**********'))"
+
+
+class Protocol:
+    """The bctrl v1 invocations protocol for one set of settings."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        self.settings = settings
+        self.auth = _BearerAuth(settings.api_key)
+        self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
+    def build(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+        timeout = self.settings.timeout
+        return client.build_request(
+            call.method,
+            self.settings.base_url + call.path,
+            json=call.body,
+            headers=self.headers,
+            timeout=httpx.Timeout(timeout, read=timeout + call.extra_read_seconds),
+        )
+
+    def parse(self, call: Call, response: httpx.Response) -> Invocation:
+        """The record in a 2xx response, or the error a non-2xx response stands for."""
+        if not response.is_success:
+            raise self.api_error(call, response)
+        body = self._json_body(response)
+        try:
+            return Invocation.model_validate(body)
+        except ValidationError as exc:
+            raise self._invalid(response, "schema", _schema_problems(exc)) from None
+
+    def api_error(self, call: Call, response: httpx.Response) -> BctrlAPIError:
+        envelope = _Envelope.read(response, self._redact)
+        cls, advice = _error_kind(response.status_code, call)
+        fields: dict[str, Any] = {
+            "status_code": response.status_code,
+            "code": envelope.code,
+            "request_id": envelope.request_id,
+            "details": envelope.details,
+        }
+        if cls is RateLimitError:
+            retry_after = retry_after_seconds(response)
+            fields["retry_after"] = retry_after
+            if retry_after is not None:
+                advice = f"Wait {retry_after:g} s, then try again."
+        message = _compose(call, response.status_code, envelope, advice)
+        return cls(message, **fields)
+
+    def transport_error(self, call: Call, exc: httpx.TransportError) -> BctrlConnectionError:
+        where = self.settings.base_url
+        if isinstance(exc, httpx.TimeoutException):
+            return BctrlTimeoutError(
+                f"Timed out trying to {_verb(call)} at {where} after the configured "
+                f"{self.settings.timeout:g} s ({type(exc).__name__}). bctrl may be slow or "
+                "unreachable; it is safe to try again, or raise timeout= / BCTRL_TIMEOUT."
+            )
+        return BctrlConnectionError(
+            f"Could not reach bctrl at {where} to {_verb(call)} ({type(exc).__name__}: "
+            f"{self._redact(str(exc)) or 'no detail'}). Check BCTRL_BASE_URL and the network; "
+            "it is safe to try again."
+        )
+
+    def retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
+        """Seconds to wait before retry number ``attempt + 1``, or None to give up.
+
+        ``response`` is None after a transport error. Every bctrl call here is safe to
+        repeat, so connection failures and 408/429/5xx gateway statuses are retried.
+        """
+        if attempt >= self.settings.max_retries:
+            return None
+        if response is not None:
+            if response.status_code not in RETRYABLE_STATUSES:
+                return None
+            server_wait = retry_after_seconds(response)
+            if server_wait is not None:
+                return server_wait if server_wait <= self.settings.max_retry_after else None
+        ceiling: float = min(self.settings.backoff_max, self.settings.backoff_base * 2**attempt)
+        # Jitter spreads out the retries of many clients failing at once.
+        return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (not cryptographic)
+
+    def log_attempt(self, call: Call, attempt: int, outcome: str) -> None:
+        # Method, path and status only: headers (and so the key) are never logged.
+        logger.debug("%s %s attempt %d: %s", call.method, call.path, attempt + 1, outcome)
+
+    def _json_body(self, response: httpx.Response) -> Any:
+        text = response.text
+        if not text.strip():
+            raise self._invalid(response, "empty", "the body was empty")
+        if _looks_like_html(response, text):
+            raise self._invalid(response, "html", "it sent an HTML page instead of JSON")
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            if text.lstrip()[:1] in {"{", "["}:
+                problem = "the JSON body was cut short or malformed"
+                raise self._invalid(response, "truncated", problem) from None
+            raise self._invalid(response, "not_json", "the body was not JSON") from None
+
+    def _invalid(self, response: httpx.Response, reason: str, problem: str) -> InvalidResponseError:
+        snippet = _snippet(self._redact(response.text))
+        request_id = response.headers.get("x-request-id")
+        where = f", request id {request_id}" if request_id else ""
+        return InvalidResponseError(
+            f"bctrl answered HTTP {response.status_code}{where}, but {problem}, so the "
+            f"invocation record could not be read. Start of the body: {snippet!r}. The request "
+            "did reach the server: check the invocation with get_invocation before retrying, and "
+            "check BCTRL_BASE_URL points at the bctrl API rather than a proxy or web page.",
+            status_code=response.status_code,
+            reason=reason,
+            snippet=snippet,
+        )
+
+    def _redact(self, text: str) -> str:
+        # A misbehaving proxy may echo request headers back; never pass the key on.
+        key = self.settings.api_key.get_secret_value()
+        return text.replace(key, _REDACTED) if key else text
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    """The v1 error envelope, read leniently: other shapes still give a message."""
+
+    message: str
+    code: str | None
+    request_id: str | None
+    details: dict[str, Any] | None
+
+    @classmethod
+    def read(cls, response: httpx.Response, redact: Callable[[str], str]) -> _Envelope:
+        header_id = response.headers.get("x-request-id")
+        try:
+            body = json.loads(response.text)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            body = {**body, **body["error"]}  # {"error": {"message": ..., "code": ...}}
+        if not isinstance(body, dict):
+            text = response.text.strip()
+            kind = "an HTML page" if _looks_like_html(response, text) else repr(_snippet(text))
+            message = redact(f"{response.reason_phrase or 'error'}; the body was {kind}")
+            return cls(message, None, header_id, None)
+        said = body.get("error") if isinstance(body.get("error"), str) else body.get("message")
+        details = body.get("details")
+        return cls(
+            redact(str(said or response.reason_phrase or "no message")),
+            _text(body.get("code"), redact),
+            _text(body.get("requestId") or body.get("request_id"), redact) or header_id,
+            details if isinstance(details, dict) else None,
+        )
+
+
+def _text(value: Any, redact: Callable[[str], str]) -> str | None:
+    return redact(str(value)) if value not in (None, "") else None
+
+
+def _error_kind(status: int, call: Call) -> tuple[type[BctrlAPIError], str]:
+    if status == 401:
+        return AuthenticationError, (
+            "Check that BCTRL_API_KEY (or api_key=) holds a valid, unrevoked bctrl API key."
+        )
+    if status == 403:
+        return PermissionDeniedError, (
+            "This API key may not act on this invocation; use a key with access to its space."
+        )
+    if status == 404:
+        return NotFoundError, (
+            "No such invocation is visible to this API key: it does not exist, or belongs to "
+            "another account or environment. Check the id and BCTRL_BASE_URL."
+        )
+    if status == 409:
+        return ConflictError, "The invocation is already finished, so there is nothing to change."
+    if status == 429:
+        return RateLimitError, "Too many requests; wait a little, then try again."
+    if status in {400, 422}:
+        return BadRequestError, "The request was refused as malformed; please report it as a bug."
+    if status >= 500:
+        return ServerError, "The failure is on bctrl's side; it is safe to try again shortly."
+    return BctrlAPIError, "See the message above."
+
+
+def _compose(call: Call, status: int, envelope: _Envelope, advice: str) -> str:
+    labels = [f"HTTP {status}"]
+    if envelope.code:
+        labels.append(f"code {envelope.code}")
+    if envelope.request_id:
+        labels.append(f"request id {envelope.request_id}")
+    said = envelope.message.rstrip(".")
+    return f"Could not {_verb(call)} ({', '.join(labels)}): {said}. {advice}"
+
+
+def _verb(call: Call) -> str:
+    action = call.path.rsplit("/", 1)[-1]
+    what = {"cancel": "cancel", "wait": "wait for"}.get(action, "read")
+    return f"{what} invocation {call.invocation_id!r}"
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    """The server's Retry-After in seconds (a number or an HTTP date), if it sent one."""
+    raw = response.headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return max(0.0, seconds) if seconds == seconds else None  # NaN is no answer
+
+
+def _looks_like_html(response: httpx.Response, text: str) -> bool:
+    content_type = response.headers.get("content-type", "")
+    return "html" in content_type or text.lstrip()[:1] == "<"
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _SNIPPET_LENGTH else flat[: _SNIPPET_LENGTH - 3] + "..."
+
+
+def _schema_problems(exc: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False)[:3]
+    ]
+    more = exc.error_count() - len(problems)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return f"the body did not match the invocation schema ({'; '.join(problems)}{suffix})"

@@ -1,0 +1,195 @@
+"""The bctrl invocations clients: ``BctrlClient`` (sync) and ``AsyncBctrlClient`` (async).
+
+Both hold one pooled httpx client and share everything but the I/O with
+:mod:`bctrl_tools._protocol`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import TracebackType
+
+import httpx
+from pydantic import SecretStr
+
+from bctrl_tools._protocol import Call, Protocol, cancel_call, get_call, wait_call
+from bctrl_tools.models import Invocation
+from bctrl_tools.settings import ClientSettings
+
+__all__ = ["DEFAULT_WAIT_MS", "AsyncBctrlClient", "BctrlClient"]
+
+DEFAULT_WAIT_MS = 30_000
+
+
+class _ClientBase:
+    def __init__(
+        self,
+        api_key: str | SecretStr | None,
+        base_url: str | None,
+        timeout: float | None,
+        max_retries: int | None,
+        settings: ClientSettings | None,
+    ) -> None:
+        if settings is None:
+            settings = ClientSettings.resolve(api_key, base_url, timeout, max_retries)
+        self._protocol = Protocol(settings)
+
+    @property
+    def settings(self) -> ClientSettings:
+        return self._protocol.settings
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(base_url={self.settings.base_url!r}, api_key=SecretStr('**********'))"
+
+
+class BctrlClient(_ClientBase):
+    """Synchronous bctrl client.
+
+    Arguments left out come from ``BCTRL_API_KEY``, ``BCTRL_BASE_URL``,
+    ``BCTRL_TIMEOUT`` (seconds) and ``BCTRL_MAX_RETRIES``. Use it as a context manager,
+    or call :meth:`close`, to release its connections::
+
+        with BctrlClient() as client:
+            invocation = client.cancel_invocation("3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90")
+            print(invocation.status)
+    """
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        *,
+        settings: ClientSettings | None = None,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, max_retries, settings)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client()
+
+    def cancel_invocation(self, invocation_id: str) -> Invocation:
+        """Ask bctrl to stop it; the record comes back ``cancelling``, or as it was if finished."""
+        return self._send(cancel_call(invocation_id))
+
+    def get_invocation(self, invocation_id: str) -> Invocation:
+        """Read the invocation's current record."""
+        return self._send(get_call(invocation_id))
+
+    def wait_for_invocation(
+        self, invocation_id: str, timeout_ms: int = DEFAULT_WAIT_MS
+    ) -> Invocation:
+        """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
+        return self._send(wait_call(invocation_id, timeout_ms))
+
+    def _send(self, call: Call) -> Invocation:
+        protocol = self._protocol
+        attempt = 0
+        while True:
+            request = protocol.build(self._http, call)
+            try:
+                response = self._http.send(request, auth=protocol.auth)
+            except httpx.TransportError as exc:
+                failure: Exception = protocol.transport_error(call, exc)
+                delay = protocol.retry_delay(attempt, None)
+            else:
+                protocol.log_attempt(call, attempt, str(response.status_code))
+                if response.is_success:
+                    return protocol.parse(call, response)
+                failure = protocol.api_error(call, response)
+                delay = protocol.retry_delay(attempt, response)
+            if delay is None:
+                raise failure
+            protocol.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
+            time.sleep(delay)
+            attempt += 1
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> BctrlClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncBctrlClient(_ClientBase):
+    """Asynchronous bctrl client; the same arguments and methods as :class:`BctrlClient`::
+
+    async with AsyncBctrlClient() as client:
+        invocation = await client.cancel_invocation("3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90")
+    """
+
+    def __init__(
+        self,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        *,
+        settings: ClientSettings | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(api_key, base_url, timeout, max_retries, settings)
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient()
+
+    async def cancel_invocation(self, invocation_id: str) -> Invocation:
+        """Ask bctrl to stop it; the record comes back ``cancelling``, or as it was if finished."""
+        return await self._send(cancel_call(invocation_id))
+
+    async def get_invocation(self, invocation_id: str) -> Invocation:
+        """Read the invocation's current record."""
+        return await self._send(get_call(invocation_id))
+
+    async def wait_for_invocation(
+        self, invocation_id: str, timeout_ms: int = DEFAULT_WAIT_MS
+    ) -> Invocation:
+        """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
+        return await self._send(wait_call(invocation_id, timeout_ms))
+
+    async def _send(self, call: Call) -> Invocation:
+        protocol = self._protocol
+        attempt = 0
+        while True:
+            request = protocol.build(self._http, call)
+            try:
+                response = await self._http.send(request, auth=protocol.auth)
+            except httpx.TransportError as exc:
+                failure: Exception = protocol.transport_error(call, exc)
+                delay = protocol.retry_delay(attempt, None)
+            else:
+                protocol.log_attempt(call, attempt, str(response.status_code))
+                if response.is_success:
+                    return protocol.parse(call, response)
+                failure = protocol.api_error(call, response)
+                delay = protocol.retry_delay(attempt, response)
+            if delay is None:
+                raise failure
+            protocol.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
+            await asyncio.sleep(delay)
+            attempt += 1
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncBctrlClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()

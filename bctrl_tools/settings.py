@@ -1,0 +1,125 @@
+"""Client settings: constructor arguments first, then ``BCTRL_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+from bctrl_tools.errors import BctrlConfigError
+
+__all__ = ["DEFAULT_BASE_URL", "ClientSettings"]
+
+DEFAULT_BASE_URL = "https://api.bctrl.ai"
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RETRIES = 2
+MAX_RETRIES_LIMIT = 10
+
+
+class ClientSettings(BaseModel):
+    """Everything a client needs to reach bctrl. The key is a ``SecretStr``: never shown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_key: SecretStr
+    base_url: str = DEFAULT_BASE_URL
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+    # Longest server-requested Retry-After we sleep through; beyond it the error is
+    # raised at once with the wait in it, so a tool call never hangs for minutes.
+    max_retry_after: float = 20.0
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+
+    @classmethod
+    def resolve(
+        cls,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> ClientSettings:
+        """Build settings from arguments, falling back to the environment."""
+        env = os.environ if environ is None else environ
+        return cls(
+            api_key=_api_key(api_key, env),
+            base_url=normalize_base_url(base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL),
+            timeout=_timeout(timeout, env.get("BCTRL_TIMEOUT")),
+            max_retries=_max_retries(max_retries, env.get("BCTRL_MAX_RETRIES")),
+        )
+
+
+def normalize_base_url(url: str) -> str:
+    """``https://api.bctrl.ai/``, ``.../v1`` and ``.../v1/`` all mean the API root."""
+    cleaned = url.strip().rstrip("/")
+    if cleaned.endswith("/v1"):
+        cleaned = cleaned[: -len("/v1")]
+    parts = urlsplit(cleaned)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise BctrlConfigError(
+            f"Invalid bctrl base URL {url!r}: expected an http(s) URL such as "
+            f"{DEFAULT_BASE_URL} (set it with base_url= or BCTRL_BASE_URL)."
+        )
+    if "@" in parts.netloc:
+        # Not echoed: the part before "@" is a credential.
+        raise BctrlConfigError(
+            "Invalid bctrl base URL: it carries credentials. Set BCTRL_BASE_URL (or base_url=) "
+            "to the plain API root and pass the key with api_key= or BCTRL_API_KEY."
+        )
+    if parts.query or parts.fragment:
+        raise BctrlConfigError(
+            f"Invalid bctrl base URL {url!r}: it must not carry a query or a fragment "
+            "(set it with base_url= or BCTRL_BASE_URL)."
+        )
+    return cleaned
+
+
+def _api_key(value: str | SecretStr | None, env: Mapping[str, str]) -> SecretStr:
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    key = (value or env.get("BCTRL_API_KEY") or "").strip()
+    if not key:
+        raise BctrlConfigError(
+            "No bctrl API key: set the BCTRL_API_KEY environment variable "
+            "or pass api_key= to the client."
+        )
+    return SecretStr(key)
+
+
+def _timeout(value: float | None, raw: str | None) -> float:
+    if value is None and raw is None:
+        return DEFAULT_TIMEOUT
+    number = _number(value, raw, "timeout", "BCTRL_TIMEOUT")
+    if not number > 0 or number == float("inf"):
+        raise BctrlConfigError(
+            f"Invalid timeout {number!r}: it must be a finite number of seconds greater "
+            "than 0 (timeout= or BCTRL_TIMEOUT)."
+        )
+    return number
+
+
+def _max_retries(value: int | None, raw: str | None) -> int:
+    if value is None and raw is None:
+        return DEFAULT_MAX_RETRIES
+    number = _number(value, raw, "max_retries", "BCTRL_MAX_RETRIES")
+    if not 0 <= number <= MAX_RETRIES_LIMIT or number != int(number):
+        raise BctrlConfigError(
+            f"Invalid max_retries {number!r}: it must be a whole number from 0 to "
+            f"{MAX_RETRIES_LIMIT} (max_retries= or BCTRL_MAX_RETRIES)."
+        )
+    return int(number)
+
+
+def _number(value: float | None, raw: str | None, argument: str, variable: str) -> float:
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BctrlConfigError(f"Invalid {argument}={value!r}: expected a number.")
+        return float(value)
+    try:
+        return float(str(raw).strip())
+    except ValueError:
+        raise BctrlConfigError(f"Invalid {variable}={raw!r}: expected a number.") from None

@@ -1,0 +1,75 @@
+"""The API key never shows: not in reprs, errors, snippets or any log record."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+import respx
+
+from bctrl_tools import BctrlConfigError, BctrlError, ClientSettings
+from tests.unit.conftest import CANARY_KEY, INVOCATION_ID, Invoke
+
+CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
+
+ECHOING_RESPONSES = [
+    # A proxy that echoes the request's headers back, in every shape we read.
+    httpx.Response(
+        401,
+        json={
+            "error": f"bad token Bearer {CANARY_KEY}",
+            "code": CANARY_KEY,
+            "requestId": CANARY_KEY,
+        },
+    ),
+    httpx.Response(500, text=f"Authorization: Bearer {CANARY_KEY}"),
+    httpx.Response(
+        502, text=f"<html>Bearer {CANARY_KEY}</html>", headers={"content-type": "text/html"}
+    ),
+    httpx.Response(200, text=f'{{"authorization": "Bearer {CANARY_KEY}"'),
+    httpx.Response(200, json={"echo": f"Bearer {CANARY_KEY}"}),
+    httpx.Response(200, text=f"Bearer {CANARY_KEY}"),
+]
+
+
+@pytest.mark.parametrize("response", ECHOING_RESPONSES)
+def test_an_echoed_key_is_redacted_from_errors(
+    api: respx.MockRouter,
+    invoke: Invoke,
+    sleeps: list[float],
+    caplog: pytest.LogCaptureFixture,
+    response: httpx.Response,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.post(CANCEL).mock(return_value=response)
+    with pytest.raises(BctrlError) as caught:
+        invoke("cancel_invocation", INVOCATION_ID)
+    error = caught.value
+    shown = [str(error), repr(error), repr(vars(error)), caplog.text]
+    assert all(CANARY_KEY not in text for text in shown)
+
+
+def test_the_redaction_is_visible(api: respx.MockRouter, invoke: Invoke) -> None:
+    api.post(CANCEL).mock(return_value=ECHOING_RESPONSES[0])
+    with pytest.raises(BctrlError) as caught:
+        invoke("cancel_invocation", INVOCATION_ID)
+    assert "bad token Bearer [redacted]" in str(caught.value)
+
+
+def test_transport_errors_and_debug_logs_do_not_show_the_key(
+    api: respx.MockRouter, invoke: Invoke, sleeps: list[float], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api.post(CANCEL).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(BctrlError) as caught:
+        invoke("cancel_invocation", INVOCATION_ID)
+    assert caplog.records, "the attempts should have been logged at DEBUG"
+    for text in (str(caught.value), repr(caught.value), caplog.text):
+        assert CANARY_KEY not in text
+
+
+def test_credentials_in_the_base_url_are_not_echoed() -> None:
+    with pytest.raises(BctrlConfigError) as caught:
+        ClientSettings.resolve(api_key="k", base_url=f"https://user:{CANARY_KEY}@api.bctrl.ai")
+    assert CANARY_KEY not in str(caught.value)
