@@ -1,0 +1,52 @@
+"""Fixtures shared by every test folder: a real sandbox process for the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bctrl_tools import ClientSettings
+from bctrl_tools.sandbox.process import SandboxProcess
+
+SANDBOX_API_KEY = "sandbox-test-key"
+SANDBOX_GRACE_MS = 300
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxProcess]:
+    """A sandbox server in a subprocess, on a free loopback port, for the whole session.
+
+    Invocations run 30 s unless created with ``run_seconds=``; cancels take 300 ms.
+    """
+    with SandboxProcess(
+        api_key=SANDBOX_API_KEY, run_seconds=30, cancel_grace_ms=SANDBOX_GRACE_MS
+    ) as process:
+        yield process
+
+
+@pytest.fixture
+def sandbox_settings(sandbox: SandboxProcess) -> ClientSettings:
+    """Client settings pointing at the session sandbox, with fast retries."""
+    return ClientSettings(api_key=sandbox.api_key, base_url=sandbox.base_url, backoff_base=0.01)
+
+
+@pytest.fixture
+def sandbox_env(sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch) -> SandboxProcess:
+    """BCTRL_API_KEY and BCTRL_BASE_URL set to the session sandbox, other BCTRL_* cleared."""
+    for name in (
+        "BCTRL_READ_ONLY",
+        "BCTRL_DRY_RUN",
+        "BCTRL_ALLOWED_SPACE_IDS",
+        "BCTRL_MAX_CANCELS",
+        "BCTRL_CONFIRM",
+        "BCTRL_INVOCATION_ID",
+        "BCTRL_AUDIT_LOG",
+        "BCTRL_TIMEOUT",
+        "BCTRL_MAX_RETRIES",
+        "BCTRL_CONCURRENCY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BCTRL_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("BCTRL_BASE_URL", sandbox.base_url)
+    return sandbox
