@@ -1,0 +1,60 @@
+"""The audit trail: one JSON line for every cancel decision, on every face.
+
+Lines go to the ``bctrl_tools.audit`` logger (INFO) and, when a path is given, are
+appended to that file. They hold ids, outcomes and the caller's reason, never the key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["AuditLog", "Face"]
+
+Face = Literal["langchain", "mcp", "cli", "sdk"]
+Event = Literal["request", "result"]
+
+logger = logging.getLogger("bctrl_tools.audit")
+
+
+class AuditLog:
+    """Writes audit lines for one face; safe to share between threads and tasks."""
+
+    def __init__(self, face: Face, path: Path | None = None) -> None:
+        self.face = face
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(
+        self,
+        event: Event,
+        invocation_id: str,
+        *,
+        outcome: str | None = None,
+        status: str | None = None,
+        space_id: str | None = None,
+        request_id: str | None = None,
+        reason: str = "",
+    ) -> None:
+        line = json.dumps(
+            {
+                "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                "face": self.face,
+                "event": event,
+                "invocation_id": invocation_id,
+                "space_id": space_id,
+                "outcome": outcome,
+                "status": status,
+                "request_id": request_id,
+                "reason": reason,
+            },
+            ensure_ascii=False,
+        )
+        logger.info(line)
+        if self.path is not None:
+            with self._lock, self.path.open("a", encoding="utf-8") as file:
+                file.write(line + "\n")

@@ -1,0 +1,299 @@
+"""Each tool defined once: name, title, description, input model, hints, and how it runs.
+
+The LangChain tools and the MCP server only translate these specs; neither restates a
+name, a description or an argument. Input schemas stay portable across model
+providers: flat objects, every field described, no ``$ref``, ``anyOf`` or type arrays,
+and ``additionalProperties: false``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bctrl_tools.errors import BctrlError
+from bctrl_tools.guardrails import Guardrails
+from bctrl_tools.ids import EXAMPLE_INVOCATION_ID, MAX_INVOCATION_ID_LENGTH
+from bctrl_tools.operations import (
+    MAX_BATCH,
+    MAX_WAIT_SECONDS,
+    AsyncConfirm,
+    OnResult,
+    Operations,
+)
+from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+
+__all__ = [
+    "CANCEL_INVOCATION",
+    "CANCEL_INVOCATIONS",
+    "GET_INVOCATION",
+    "TOOL_SPECS",
+    "CancelInvocationInput",
+    "CancelInvocationsInput",
+    "GetInvocationInput",
+    "ToolHints",
+    "ToolInputError",
+    "ToolResult",
+    "ToolSpec",
+    "offered_specs",
+]
+
+_ID_HELP = (
+    f"The invocation's id: the UUID bctrl returned when it was created, e.g. "
+    f'{EXAMPLE_INVOCATION_ID}. Use "self" for the invocation this agent is running in.'
+)
+_WAIT_HELP = (
+    f"Seconds (0 to {MAX_WAIT_SECONDS}) to wait for the invocation to reach cancelled "
+    "before answering. 0 answers as soon as the cancel is requested."
+)
+_REASON_HELP = "Why it is being cancelled, for the audit log (not sent to bctrl). May be empty."
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CancelInvocationInput(_Input):
+    invocation_id: str = Field(
+        min_length=1, max_length=MAX_INVOCATION_ID_LENGTH, description=_ID_HELP
+    )
+    wait_seconds: int = Field(default=0, ge=0, le=MAX_WAIT_SECONDS, description=_WAIT_HELP)
+    reason: str = Field(default="", max_length=500, description=_REASON_HELP)
+
+
+class CancelInvocationsInput(_Input):
+    invocation_ids: list[str] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        description=f'1 to {MAX_BATCH} invocation ids (UUIDs, or "self"); duplicates are '
+        "dropped and this agent's own invocation is cancelled last.",
+    )
+    wait_seconds: int = Field(default=0, ge=0, le=MAX_WAIT_SECONDS, description=_WAIT_HELP)
+    reason: str = Field(default="", max_length=500, description=_REASON_HELP)
+
+
+class GetInvocationInput(_Input):
+    invocation_id: str = Field(
+        min_length=1, max_length=MAX_INVOCATION_ID_LENGTH, description=_ID_HELP
+    )
+
+
+@dataclass(frozen=True)
+class ToolHints:
+    """Behaviour hints, named as MCP tool annotations name them."""
+
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    open_world: bool = True
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a face hands back: one line for the model, the structured data, error or not."""
+
+    text: str
+    data: dict[str, Any]
+    is_error: bool
+
+
+class ToolInputError(ValueError):
+    """Tool arguments did not fit the tool's input model; the message says how."""
+
+
+In = TypeVar("In", bound=BaseModel)
+Out = TypeVar("Out", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ToolSpec(Generic[In, Out]):
+    """One tool, defined once for every face."""
+
+    name: str
+    title: str
+    description: str
+    input_model: type[In]
+    output_model: type[Out]
+    hints: ToolHints
+    _run: Callable[[Operations, In], Out]
+    _arun: Callable[[Operations, In, AsyncConfirm | None, OnResult | None], Awaitable[Out]]
+
+    def parse(self, arguments: object) -> In:
+        """Validate raw arguments, or raise :class:`ToolInputError` saying what to fix."""
+        try:
+            return self.input_model.model_validate(arguments)
+        except ValidationError as exc:
+            raise ToolInputError(describe_input_error(self, exc)) from None
+
+    def input_schema(self) -> dict[str, Any]:
+        """The JSON schema a model sees for this tool's arguments."""
+        return self.input_model.model_json_schema()
+
+    def run(self, operations: Operations, arguments: In) -> ToolResult:
+        try:
+            return _result(self._run(operations, arguments))
+        except BctrlError as exc:
+            return _error_result(exc)
+
+    async def arun(
+        self,
+        operations: Operations,
+        arguments: In,
+        *,
+        confirm: AsyncConfirm | None = None,
+        on_result: OnResult | None = None,
+    ) -> ToolResult:
+        try:
+            return _result(await self._arun(operations, arguments, confirm, on_result))
+        except BctrlError as exc:
+            return _error_result(exc)
+
+
+def describe_input_error(spec: ToolSpec[Any, Any], exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in error["loc"]) or "arguments"
+        problems.append(f"{where}: {error['msg']}")
+    fields = ", ".join(spec.input_model.model_fields)
+    return (
+        f"Invalid arguments for {spec.name}: {'; '.join(problems)}. "
+        f"It takes a JSON object with: {fields}. Nothing was done."
+    )
+
+
+def _result(output: BaseModel) -> ToolResult:
+    data = output.model_dump(mode="json")
+    if isinstance(output, CancelOutcome):
+        return ToolResult(output.message, data, output.outcome.is_error)
+    if isinstance(output, BatchOutcome):
+        return ToolResult(_batch_line(output), data, _all_errors(output))
+    assert isinstance(output, InvocationReport)
+    return ToolResult(output.message, data, False)
+
+
+def _error_result(exc: BctrlError) -> ToolResult:
+    data: dict[str, Any] = {"error": str(exc), "error_type": type(exc).__name__}
+    for field in ("status_code", "code", "request_id"):
+        if getattr(exc, field, None) is not None:
+            data[field] = getattr(exc, field)
+    return ToolResult(str(exc), data, True)
+
+
+def _batch_line(batch: BatchOutcome) -> str:
+    # The model sees only this line in LangChain, so name what did not stop.
+    unstopped = [r for r in batch.results if not r.outcome.stopped]
+    if not unstopped:
+        return batch.summary
+    shown = "; ".join(f"{r.invocation_id}: {r.outcome.value}" for r in unstopped[:10])
+    more = f"; and {len(unstopped) - 10} more" if len(unstopped) > 10 else ""
+    return f"{batch.summary} Not stopped: {shown}{more}."
+
+
+def _all_errors(batch: BatchOutcome) -> bool:
+    return all(result.outcome.is_error for result in batch.results)
+
+
+def offered_specs(guardrails: Guardrails) -> tuple[ToolSpec[Any, Any], ...]:
+    """The tools to offer: read-only mode drops every tool that is not read-only."""
+    if guardrails.read_only:
+        return tuple(spec for spec in TOOL_SPECS if spec.hints.read_only)
+    return TOOL_SPECS
+
+
+async def _acancel(
+    ops: Operations,
+    args: CancelInvocationInput,
+    confirm: AsyncConfirm | None,
+    on_result: OnResult | None,
+) -> CancelOutcome:
+    return await ops.acancel(
+        args.invocation_id, wait_seconds=args.wait_seconds, reason=args.reason, confirm=confirm
+    )
+
+
+async def _acancel_many(
+    ops: Operations,
+    args: CancelInvocationsInput,
+    confirm: AsyncConfirm | None,
+    on_result: OnResult | None,
+) -> BatchOutcome:
+    return await ops.acancel_many(
+        args.invocation_ids,
+        wait_seconds=args.wait_seconds,
+        reason=args.reason,
+        confirm=confirm,
+        on_result=on_result,
+    )
+
+
+async def _aget(
+    ops: Operations,
+    args: GetInvocationInput,
+    confirm: AsyncConfirm | None,
+    on_result: OnResult | None,
+) -> InvocationReport:
+    return await ops.aget(args.invocation_id)
+
+
+CANCEL_INVOCATION: ToolSpec[CancelInvocationInput, CancelOutcome] = ToolSpec(
+    name="cancel_invocation",
+    title="Cancel a bctrl invocation",
+    description=(
+        "Stop a running bctrl invocation (a hosted agent run). Cancelling is a request: "
+        "the invocation moves to 'cancelling', then to 'cancelled' shortly after; set "
+        "wait_seconds to wait for that. Repeating it is safe: an invocation that has "
+        "already finished is reported as already_finished, not as an error. The result's "
+        "outcome is one of cancel_requested, cancelled, already_finished, not_found, "
+        "refused, dry_run or failed. The id is a UUID such as "
+        f'{EXAMPLE_INVOCATION_ID}, or "self" for this agent\'s own invocation.'
+    ),
+    input_model=CancelInvocationInput,
+    output_model=CancelOutcome,
+    hints=ToolHints(read_only=False, destructive=True, idempotent=True),
+    _run=lambda ops, args: ops.cancel(
+        args.invocation_id, wait_seconds=args.wait_seconds, reason=args.reason
+    ),
+    _arun=_acancel,
+)
+
+CANCEL_INVOCATIONS: ToolSpec[CancelInvocationsInput, BatchOutcome] = ToolSpec(
+    name="cancel_invocations",
+    title="Cancel many bctrl invocations",
+    description=(
+        f"Stop up to {MAX_BATCH} bctrl invocations at once, e.g. every sibling a supervisor "
+        "judges to have run away. Each id gets its own outcome (cancel_requested, cancelled, "
+        "already_finished, not_found, refused, dry_run or failed); one failure never stops "
+        'the rest, and repeating the call is safe. This agent\'s own invocation ("self") '
+        "is cancelled last. Answers with a one-line summary and the outcome of each id."
+    ),
+    input_model=CancelInvocationsInput,
+    output_model=BatchOutcome,
+    hints=ToolHints(read_only=False, destructive=True, idempotent=True),
+    _run=lambda ops, args: ops.cancel_many(
+        args.invocation_ids, wait_seconds=args.wait_seconds, reason=args.reason
+    ),
+    _arun=_acancel_many,
+)
+
+GET_INVOCATION: ToolSpec[GetInvocationInput, InvocationReport] = ToolSpec(
+    name="get_invocation",
+    title="Inspect a bctrl invocation",
+    description=(
+        "Read a bctrl invocation's current state without changing it: status (queued, "
+        "dispatching, running, cancelling, succeeded, failed, cancelled, timed_out), the "
+        "step it is on out of how many, the call it is running, how long it has run and "
+        "how long since its last heartbeat. Use it to judge whether an invocation is stuck "
+        "or running away before cancelling it, and to confirm a cancel took effect. The id "
+        f'is a UUID such as {EXAMPLE_INVOCATION_ID}, or "self".'
+    ),
+    input_model=GetInvocationInput,
+    output_model=InvocationReport,
+    hints=ToolHints(read_only=True, destructive=False, idempotent=True),
+    _run=lambda ops, args: ops.get(args.invocation_id),
+    _arun=_aget,
+)
+
+TOOL_SPECS: tuple[ToolSpec[Any, Any], ...] = (CANCEL_INVOCATION, CANCEL_INVOCATIONS, GET_INVOCATION)
