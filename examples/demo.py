@@ -1,0 +1,65 @@
+"""`make demo`: stop runaway work on the embedded sandbox, through every face.
+
+Starts a local bctrl sandbox, launches invocations in it, then:
+1. cancels one with the typed client and shows it before and after;
+2. lets a LangChain agent inspect and cancel one (scripted model, offline);
+3. cancels one through the MCP server over stdio, as Claude Desktop would;
+4. runs a supervisor that cancels whatever exceeds its time budget.
+Everything it started is stopped when it ends.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bctrl_tools import BctrlClient, ClientSettings, Invocation
+from bctrl_tools.sandbox.process import SandboxProcess
+
+sys.path.insert(0, str(Path(__file__).parent))  # the other examples sit beside this file
+
+console = Console()
+
+
+def client_demo(sandbox: SandboxProcess) -> None:
+    console.rule("[bold]1. The typed client")
+    ids = sandbox.create_invocations(3, run_seconds=120)
+    time.sleep(0.6)  # let them leave the queue and start running
+    settings = ClientSettings(api_key=sandbox.api_key, base_url=sandbox.base_url)
+    with BctrlClient(settings=settings) as client:
+        runaway = ids[1]
+        before = [client.get_invocation(i) for i in ids]
+        console.print(f"Cancelling [bold]{runaway}[/] ...")
+        requested = client.cancel_invocation(runaway)
+        console.print(f"  cancel answered: status [yellow]{requested.status}[/]")
+        finished = client.wait_for_invocation(runaway, timeout_ms=10_000)
+        console.print(f"  after waiting:   status [green]{finished.status}[/]")
+        after = [client.get_invocation(i) for i in ids]
+    console.print(_before_after(before, after))
+
+
+def _before_after(before: list[Invocation], after: list[Invocation]) -> Table:
+    table = Table("Invocation", "Before", "Step", "After")
+    table.columns[0].no_wrap = True
+    for old, new in zip(before, after, strict=True):
+        progress = old.progress
+        step = f"{progress.step}/{progress.total_steps}" if progress and progress.step else ""
+        style = "green" if new.status == "cancelled" else None
+        table.add_row(old.id, str(old.status), step, str(new.status), style=style)
+    return table
+
+
+def main() -> int:
+    with SandboxProcess(run_seconds=120, cancel_grace_ms=500) as sandbox:
+        console.print(f"Sandbox running at {sandbox.base_url} (pid {sandbox.pid})")
+        client_demo(sandbox)
+    console.print("Sandbox stopped. Done.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
