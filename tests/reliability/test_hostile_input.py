@@ -1,0 +1,98 @@
+"""Hostile tool arguments: whatever a model sends, only the three documented URLs are hit.
+
+Hypothesis throws arbitrary payloads at every tool spec; each one either fails
+validation with a message or reaches bctrl (mocked by respx) only as
+``/v1/invocations/<one segment>``, ``.../cancel`` or ``.../wait``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import respx
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from bctrl_tools import ClientSettings
+from bctrl_tools.guardrails import Guardrails
+from bctrl_tools.operations import Operations
+from bctrl_tools.spec import TOOL_SPECS, ToolInputError, ToolSpec
+from tests.unit.conftest import load_record
+
+BASE_URL = "https://api.bctrl.test"
+ALLOWED = re.compile(r"^/v1/invocations/(?P<segment>[^/]+)(?P<action>/cancel|/wait)?$")
+RECORD = load_record("cancelling")
+
+ids = st.one_of(
+    st.text(max_size=140),
+    st.sampled_from(
+        ["self", "SELF", ".", "..", "a/b", "%2e%2e", "a?b", "a#b", "\u200b", "x" * 129]
+    ),
+    st.uuids().map(str),
+)
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(), ids)
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+well_formed = st.fixed_dictionaries(
+    {"invocation_id": ids, "invocation_ids": st.lists(ids, min_size=1, max_size=4)},
+    optional={"wait_seconds": st.integers(0, 2), "reason": st.text(max_size=20)},
+)
+anything = st.fixed_dictionaries(
+    {},
+    optional={
+        "invocation_id": st.one_of(ids, values),
+        "invocation_ids": st.one_of(st.lists(ids, max_size=4), values),
+        "wait_seconds": st.one_of(st.integers(-5, 400), values),
+        "reason": st.one_of(st.text(max_size=20), values),
+        "extra": values,
+    },
+)
+payloads = st.one_of(well_formed, anything)
+
+
+def check_request(request: httpx.Request) -> None:
+    path = request.url.raw_path.decode("ascii")
+    match = ALLOWED.match(path)
+    assert match, path
+    segment = unquote(match["segment"])
+    assert segment not in {".", ".."}
+    assert "/" not in segment
+    assert "?" not in path
+    expected_method = "GET" if match["action"] is None else "POST"
+    assert request.method == expected_method
+
+
+def responder(request: httpx.Request) -> httpx.Response:
+    check_request(request)
+    return httpx.Response(200, json=RECORD)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=st.sampled_from(TOOL_SPECS), payload=payloads, own_id=st.one_of(st.none(), ids))
+def test_any_payload_reaches_only_documented_urls(
+    spec: ToolSpec[Any, Any], payload: dict[str, Any], own_id: str | None
+) -> None:
+    client_settings = ClientSettings(api_key="k", base_url=BASE_URL, max_retries=0)
+    rails = Guardrails(self_invocation_id=own_id or None)
+    ops = Operations(settings=client_settings, guardrails=rails)
+    if "invocation_ids" not in spec.input_model.model_fields:
+        payload = {k: v for k, v in payload.items() if k != "invocation_ids"}
+    if "invocation_id" not in spec.input_model.model_fields:
+        payload = {k: v for k, v in payload.items() if k != "invocation_id"}
+    try:
+        arguments = spec.parse(payload)
+    except ToolInputError as exc:
+        refusal = str(exc)
+        assert spec.name in refusal
+        assert "Nothing was done" in refusal
+        return
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=responder)
+        result = spec.run(ops, arguments)
+    ops.close()
+    event("reached the API" if router.calls else "refused before any request")
+    assert result.text
+    if result.is_error:
+        assert "Traceback" not in result.text
