@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-CODE   := bctrl_tools mcp_server tests examples benchmarks
+CODE   := $(wildcard bctrl_tools mcp_server tests examples benchmarks)
 
 .PHONY: install lint typecheck unit test demo bench sandbox clean
 
