@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bctrl_tools import BctrlConfigError
+from bctrl_tools.guardrails import CancelBudget, Guardrails
+from bctrl_tools.spec import offered_specs
+
+
+def test_defaults_allow_everything() -> None:
+    rails = Guardrails.from_env({})
+    assert not rails.read_only
+    assert not rails.dry_run
+    assert not rails.confirm
+    assert rails.allowed_space_ids is None
+    assert rails.max_cancels is None
+    assert rails.self_invocation_id is None
+    assert rails.concurrency == 16
+    assert rails.audit_log is None
+
+
+def test_every_variable_is_read() -> None:
+    rails = Guardrails.from_env(
+        {
+            "BCTRL_READ_ONLY": "1",
+            "BCTRL_DRY_RUN": "true",
+            "BCTRL_CONFIRM": "yes",
+            "BCTRL_ALLOWED_SPACE_IDS": " space-a, space-b ,",
+            "BCTRL_MAX_CANCELS": "5",
+            "BCTRL_INVOCATION_ID": "own-id",
+            "BCTRL_CONCURRENCY": "4",
+            "BCTRL_AUDIT_LOG": "/tmp/audit.jsonl",
+        }
+    )
+    assert rails.read_only
+    assert rails.dry_run
+    assert rails.confirm
+    assert rails.allowed_space_ids == frozenset({"space-a", "space-b"})
+    assert rails.max_cancels == 5
+    assert rails.self_invocation_id == "own-id"
+    assert rails.concurrency == 4
+    assert rails.audit_log == Path("/tmp/audit.jsonl")
+
+
+def test_arguments_win_over_the_environment() -> None:
+    rails = Guardrails.from_env(
+        {"BCTRL_DRY_RUN": "1", "BCTRL_MAX_CANCELS": "5"},
+        dry_run=False,
+        max_cancels=1,
+        allowed_space_ids=["space-c"],
+    )
+    assert not rails.dry_run
+    assert rails.max_cancels == 1
+    assert rails.allowed_space_ids == frozenset({"space-c"})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "match"),
+    [
+        ("BCTRL_READ_ONLY", "maybe", "BCTRL_READ_ONLY"),
+        ("BCTRL_MAX_CANCELS", "-1", "BCTRL_MAX_CANCELS"),
+        ("BCTRL_MAX_CANCELS", "lots", "BCTRL_MAX_CANCELS"),
+        ("BCTRL_CONCURRENCY", "0", "BCTRL_CONCURRENCY"),
+        ("BCTRL_ALLOWED_SPACE_IDS", " , ", "names no space"),
+    ],
+)
+def test_bad_values_are_clear_errors(variable: str, value: str, match: str) -> None:
+    with pytest.raises(BctrlConfigError, match=match):
+        Guardrails.from_env({variable: value})
+
+
+def test_budget_counts_down_to_refusal() -> None:
+    budget = CancelBudget(2)
+    assert [budget.take() for _ in range(3)] == [True, True, False]
+    assert budget.spent == 2
+    unlimited = CancelBudget(None)
+    assert all(unlimited.take() for _ in range(100))
+
+
+def test_read_only_offers_only_read_only_tools() -> None:
+    names = [spec.name for spec in offered_specs(Guardrails(read_only=True))]
+    assert names == ["get_invocation"]
+    every = [spec.name for spec in offered_specs(Guardrails())]
+    assert every == ["cancel_invocation", "cancel_invocations", "get_invocation"]
