@@ -1,0 +1,112 @@
+"""Serving over streamable HTTP: DNS-rebinding protection, a bearer token, uvicorn.
+
+Anyone who can reach this endpoint can cancel invocations with the server's key, so
+the app refuses requests whose ``Host`` is not one we serve (a web page cannot
+rebind its name to us), and, with a token, every request without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import sys
+
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from bctrl_tools.operations import Operations
+from mcp_server.options import ServerOptions
+
+__all__ = ["BearerTokenGate", "http_app", "serve_http", "transport_security"]
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+_WILDCARDS = {"0.0.0.0", "::", "[::]", ""}  # noqa: S104 - names, not binds
+
+
+class BearerTokenGate:
+    """ASGI middleware: answer 401 to any HTTP request without ``Bearer <token>``."""
+
+    def __init__(self, app: ASGIApp, token: str) -> None:
+        self._app = app
+        self._expected = _digest(token)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self._authorized(Headers(scope=scope)):
+            await self._app(scope, receive, send)
+            return
+        response = JSONResponse(
+            {"error": "invalid_token", "error_description": "A valid bearer token is required."},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer realm="bctrl-mcp"'},
+        )
+        await response(scope, receive, send)
+
+    def _authorized(self, headers: Headers) -> bool:
+        scheme, _, supplied = headers.get("authorization", "").partition(" ")
+        # Digests have one length, so the comparison takes the same time for any guess.
+        matches = hmac.compare_digest(_digest(supplied.strip()), self._expected)
+        return scheme.lower() == "bearer" and matches
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def transport_security(options: ServerOptions) -> TransportSecuritySettings:
+    """Accept only the loopback names, the bound address and the hosts the operator named.
+
+    The SDK turns this protection on by itself only for a loopback bind, so it is always
+    configured here: binding 0.0.0.0 must not mean accepting any ``Host``.
+    """
+    names = list(LOOPBACK_NAMES)
+    if options.host not in _WILDCARDS:
+        names.append(f"[{options.host}]" if ":" in options.host else options.host)
+    hosts = [f"{name}:*" for name in names]
+    origins = [f"http://{name}:*" for name in names]
+    for host in options.allowed_hosts:
+        hosts += [host, f"{host}:*"]
+        origins += [
+            f"{scheme}://{host}{port}" for scheme in ("http", "https") for port in ("", ":*")
+        ]
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True, allowed_hosts=hosts, allowed_origins=origins
+    )
+
+
+def http_app(server: MCPServer[Operations], options: ServerOptions) -> ASGIApp:
+    """The streamable HTTP app, behind the token gate when there is a token."""
+    app: ASGIApp = server.streamable_http_app(
+        streamable_http_path=options.path,
+        # Stateless: any replica can answer any request, in one JSON response.
+        stateless_http=options.stateless,
+        json_response=options.stateless,
+        transport_security=transport_security(options),
+        host=options.host,
+    )
+    return BearerTokenGate(app, options.auth_token) if options.auth_token else app
+
+
+def serve_http(server: MCPServer[Operations], options: ServerOptions) -> None:
+    """Serve until interrupted (SIGINT or SIGTERM stop it cleanly)."""
+    import uvicorn  # only the HTTP transport needs it
+
+    config = uvicorn.Config(
+        http_app(server, options),
+        host=options.host,
+        port=options.port,
+        log_config=None,  # uvicorn's loggers go to our stderr handler, never to stdout
+        access_log=False,
+        server_header=False,
+    )
+    mode = "stateless " if options.stateless else ""
+    guarded = "bearer token required" if options.auth_token else "no auth token"
+    print(
+        f"bctrl-mcp: serving {mode}streamable HTTP on "
+        f"http://{options.host}:{options.port}{options.path} ({guarded})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.Server(config).run()

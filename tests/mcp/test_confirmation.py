@@ -1,0 +1,137 @@
+"""--confirm: the user is asked by elicitation, in both protocol eras, before any cancel."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pytest
+import respx
+from mcp import Client
+from mcp.client.session import ClientRequestContext
+from mcp_types import ElicitRequestParams, ElicitResult
+
+from bctrl_tools.operations import NO_CONFIRMATION
+from tests.mcp.conftest import INVOCATION_ID, OTHER_ID, ServerFactory, record, text
+
+CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
+GET = f"/v1/invocations/{INVOCATION_ID}"
+# "auto" speaks 2026-07-28 (input_required rounds); "legacy" the initialize handshake
+# (elicitation/create mid-call), as Claude Desktop and Claude Code do today.
+ERAS = ["auto", "legacy"]
+Action = Literal["accept", "decline", "cancel"]
+
+
+class User:
+    """An elicitation callback that answers every question the same way, and remembers them."""
+
+    def __init__(self, action: Action, content: dict[str, Any] | None = None) -> None:
+        self.action = action
+        self.content = content
+        self.questions: list[str] = []
+
+    async def __call__(
+        self, context: ClientRequestContext, params: ElicitRequestParams
+    ) -> ElicitResult:
+        self.questions.append(params.message)
+        return ElicitResult(action=self.action, content=self.content)
+
+
+@pytest.fixture
+def bctrl(api: respx.MockRouter) -> respx.MockRouter:
+    api.get(GET).respond(200, json=record())
+    api.post(CANCEL).respond(200, json=record(status="cancelling"))
+    return api
+
+
+async def cancel(make_server: ServerFactory, mode: str, user: User | None) -> Any:
+    server = make_server(confirm=True)
+    async with Client(server, mode=mode, elicitation_callback=user) as client:
+        return await client.call_tool("cancel_invocation", {"invocation_id": INVOCATION_ID})
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_accepting_cancels(
+    make_server: ServerFactory, bctrl: respx.MockRouter, mode: str
+) -> None:
+    user = User("accept", {"cancel": True})
+    result = await cancel(make_server, mode, user)
+    assert not result.is_error
+    assert result.structured_content["outcome"] == "cancel_requested"
+    assert bctrl.routes[1].call_count == 1
+    [question] = user.questions
+    assert INVOCATION_ID in question
+    assert "step 2/3 (page.click)" in question
+
+
+@pytest.mark.parametrize("mode", ERAS)
+@pytest.mark.parametrize(
+    ("action", "content", "phrase"),
+    [
+        ("decline", None, "declined"),
+        ("cancel", None, "dismissed"),
+        ("accept", {"cancel": False}, "declined"),
+    ],
+)
+async def test_not_agreeing_refuses_and_sends_nothing(
+    make_server: ServerFactory,
+    bctrl: respx.MockRouter,
+    mode: str,
+    action: Action,
+    content: dict[str, Any] | None,
+    phrase: str,
+) -> None:
+    result = await cancel(make_server, mode, User(action, content))
+    assert result.is_error
+    assert result.structured_content["outcome"] == "refused"
+    assert phrase in text(result)
+    assert bctrl.routes[1].call_count == 0
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_a_client_that_cannot_ask_is_refused(
+    make_server: ServerFactory, bctrl: respx.MockRouter, mode: str
+) -> None:
+    result = await cancel(make_server, mode, None)
+    assert result.is_error
+    assert result.structured_content["outcome"] == "refused"
+    assert text(result) == NO_CONFIRMATION
+    assert bctrl.routes[1].call_count == 0
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_a_batch_asks_about_each_invocation(
+    make_server: ServerFactory, bctrl: respx.MockRouter, mode: str
+) -> None:
+    bctrl.get(f"/v1/invocations/{OTHER_ID}").respond(200, json=record(OTHER_ID))
+    other_cancel = bctrl.post(f"/v1/invocations/{OTHER_ID}/cancel")
+
+    async def user(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
+        # Yes to the first invocation, no to the other.
+        return ElicitResult(action="accept" if INVOCATION_ID in params.message else "decline")
+
+    arguments = {"invocation_ids": [INVOCATION_ID, OTHER_ID]}
+    async with Client(make_server(confirm=True), mode=mode, elicitation_callback=user) as client:
+        result = await client.call_tool("cancel_invocations", arguments)
+    outcomes = {r["invocation_id"]: r["outcome"] for r in result.structured_content["results"]}
+    assert outcomes == {INVOCATION_ID: "cancel_requested", OTHER_ID: "refused"}
+    assert not other_cancel.called
+
+
+async def test_reads_are_never_confirmed(
+    make_server: ServerFactory, bctrl: respx.MockRouter
+) -> None:
+    user = User("decline")
+    async with Client(make_server(confirm=True), elicitation_callback=user) as client:
+        result = await client.call_tool("get_invocation", {"invocation_id": INVOCATION_ID})
+    assert not result.is_error
+    assert user.questions == []
+
+
+async def test_without_confirm_nobody_is_asked(
+    make_server: ServerFactory, bctrl: respx.MockRouter
+) -> None:
+    user = User("decline")
+    async with Client(make_server(), elicitation_callback=user) as client:
+        result = await client.call_tool("cancel_invocation", {"invocation_id": INVOCATION_ID})
+    assert result.structured_content["outcome"] == "cancel_requested"
+    assert user.questions == []
