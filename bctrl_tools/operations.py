@@ -41,7 +41,7 @@ from bctrl_tools.outcomes import (
 )
 from bctrl_tools.settings import ClientSettings
 
-__all__ = ["MAX_BATCH", "MAX_WAIT_SECONDS", "SELF", "Operations"]
+__all__ = ["MAX_BATCH", "MAX_WAIT_SECONDS", "SELF", "ConfirmationPending", "Operations"]
 
 SELF = "self"
 MAX_WAIT_SECONDS = 300
@@ -77,6 +77,15 @@ class Confirm:
 
     invocation_id: str
     invocation: Invocation | None
+
+
+class ConfirmationPending(str):
+    """A confirmation answer meaning "asked, not answered yet".
+
+    A face that asks by answering the call with a question (MCP's input_required) returns
+    this; the call is repeated with the answer, so this round decides nothing and is not
+    audited.
+    """
 
 
 Step = Get | Cancel | Wait | Confirm
@@ -309,6 +318,8 @@ class Operations:
                 return self._finish(_dry_run(before), reason)
         if rails.confirm:
             declined = yield Confirm(invocation_id, before)
+            if isinstance(declined, ConfirmationPending):
+                return _refused(invocation_id, declined, before)
             if declined is not None:
                 return self._finish(_refused(invocation_id, declined, before), reason)
         if not self.budget.take():

@@ -35,6 +35,7 @@ from mcp_types.version import is_version_at_least
 from pydantic import BaseModel, Field, ValidationError
 
 from bctrl_tools.models import Invocation
+from bctrl_tools.operations import ConfirmationPending
 from bctrl_tools.outcomes import describe_progress
 
 __all__ = ["AskByRetry", "AskNow", "Asking", "ask_for"]
@@ -163,7 +164,9 @@ class AskByRetry:
             )
         )
         # Never seen by the model: the call answers input_required instead of this result.
-        return f"Waiting for the user to confirm cancelling invocation {invocation_id}."
+        return ConfirmationPending(
+            f"Waiting for the user to confirm cancelling invocation {invocation_id}."
+        )
 
     def is_waiting(self, invocation_id: str) -> bool:
         return invocation_id in self._pending

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import pytest
@@ -135,3 +136,20 @@ async def test_without_confirm_nobody_is_asked(
         result = await client.call_tool("cancel_invocation", {"invocation_id": INVOCATION_ID})
     assert result.structured_content["outcome"] == "cancel_requested"
     assert user.questions == []
+
+
+@pytest.mark.parametrize("mode", ERAS)
+async def test_only_the_answered_round_is_audited(
+    make_server: ServerFactory,
+    bctrl: respx.MockRouter,
+    mode: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="bctrl_tools.audit")
+    await cancel(make_server, mode, User("accept", {"cancel": True}))
+    events = [
+        (line["event"], line["outcome"])
+        for line in (json.loads(r.getMessage()) for r in caplog.records)
+        if line["invocation_id"] == INVOCATION_ID
+    ]
+    assert events == [("request", None), ("result", "cancel_requested")]
