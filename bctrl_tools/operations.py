@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -120,13 +121,15 @@ class Operations:
         self._async_client = async_client
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._owned: list[BctrlClient | AsyncBctrlClient] = []
+        self._client_lock = threading.Lock()
 
     @property
     def client(self) -> BctrlClient:
-        if self._client is None:
-            self._client = BctrlClient(settings=self._resolved_settings())
-            self._owned.append(self._client)
-        return self._client
+        with self._client_lock:  # cancel_many's worker threads all get here at once
+            if self._client is None:
+                self._client = BctrlClient(settings=self._resolved_settings())
+                self._owned.append(self._client)
+            return self._client
 
     @property
     def async_client(self) -> AsyncBctrlClient:

@@ -38,6 +38,7 @@ __all__ = [
     "ToolInputError",
     "ToolResult",
     "ToolSpec",
+    "describe_input_error",
     "offered_specs",
 ]
 
@@ -189,7 +190,9 @@ def _batch_line(batch: BatchOutcome) -> str:
         return batch.summary
     shown = "; ".join(f"{r.invocation_id}: {r.outcome.value}" for r in unstopped[:10])
     more = f"; and {len(unstopped) - 10} more" if len(unstopped) > 10 else ""
-    return f"{batch.summary} Not stopped: {shown}{more}."
+    # When nothing stopped, the reason matters more than the count.
+    why = f" First failure: {unstopped[0].message}" if _all_errors(batch) else ""
+    return f"{batch.summary} Not stopped: {shown}{more}.{why}"
 
 
 def _all_errors(batch: BatchOutcome) -> bool:

@@ -193,8 +193,9 @@ class SandboxProcess:
         # Reads until EOF so the child can never block on a full stdout pipe.
         assert self._proc is not None
         assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self._lines.put(line)
+        with self._proc.stdout as stdout:  # closed at EOF, so no ResourceWarning
+            for line in stdout:
+                self._lines.put(line)
         self._lines.put(None)
 
     def _read_ready_lines(self) -> None:
