@@ -138,9 +138,11 @@ class InvocationReport(_Report):
             details.append(f"{verb} {_duration(self.running_seconds)}")
         if self.heartbeat_age_seconds is not None:
             details.append(f"last heartbeat {_duration(self.heartbeat_age_seconds)} ago")
-        shown = "; ".join(part for part in details if part)
-        return f"Invocation {self.invocation_id} is {self.status}" + (
-            f": {shown}." if shown else "."
+        # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
+        return (
+            f"Invocation {self.invocation_id}: "
+            + "; ".join([self.status, *(part for part in details if part)])
+            + "."
         )
 
 

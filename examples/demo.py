@@ -54,9 +54,20 @@ def _before_after(before: list[Invocation], after: list[Invocation]) -> Table:
 
 
 def main() -> int:
+    # Imported here, beside this file: each face's example also runs on its own.
+    import langchain_agent
+    import mcp_client
+    import supervisor
+
     with SandboxProcess(run_seconds=120, cancel_grace_ms=500) as sandbox:
         console.print(f"Sandbox running at {sandbox.base_url} (pid {sandbox.pid})")
         client_demo(sandbox)
+        console.rule("[bold]2. A LangChain agent (scripted model, offline)")
+        langchain_agent.run(sandbox.base_url, sandbox.api_key)
+        console.rule("[bold]3. The MCP server over stdio, as Claude Desktop uses it")
+        mcp_client.run(sandbox.base_url, sandbox.api_key)
+        console.rule("[bold]4. A supervisor with a time budget, through the LangChain toolkit")
+        supervisor.run(sandbox.base_url, sandbox.api_key)
     console.print("Sandbox stopped. Done.")
     return 0
 

@@ -206,7 +206,7 @@ class GetInvocationTool(BctrlTool):
         .. code-block:: python
 
             tool.invoke({"invocation_id": "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"})
-            # 'Invocation 3f2c9a4e-... is running: step 2/4 (page.fill); running for 3.1s; ...'
+            # 'Invocation 3f2c9a4e-...: running; step 2/4 (page.fill); running for 3.1s; ...'
 
     Invoke with a tool call:
         .. code-block:: python

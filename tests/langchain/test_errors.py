@@ -195,5 +195,5 @@ async def test_a_plain_string_input_is_the_invocation_id(mode: Mode, api: respx.
     api.get(GET).mock(return_value=httpx.Response(200, json=record("running")))
     tool = make(GetInvocationTool)
     answer = tool.invoke(INVOCATION_ID) if mode == "sync" else await tool.ainvoke(INVOCATION_ID)
-    assert answer.startswith(f"Invocation {INVOCATION_ID} is running")
+    assert answer.startswith(f"Invocation {INVOCATION_ID}: running")
     await tool.operations.aclose()

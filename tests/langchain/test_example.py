@@ -35,7 +35,7 @@ def test_run_inspects_both_and_cancels_the_runaway(
     assert out.count("model > get_invocation(") == 2
     assert out.count("model > cancel_invocation(") == 1
     assert "[error]" not in out
-    assert "is succeeded" in out
+    assert ": succeeded" in out
     assert "is cancelled" in out
     assert sandbox.api_key not in out
 
