@@ -1,14 +1,16 @@
-"""Fixtures shared by every test folder: a real sandbox process for the session."""
+"""Fixtures shared by every test folder: a real sandbox for the session, and a mocked bctrl."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+import respx
 
 from bctrl_tools import ClientSettings
 from bctrl_tools.sandbox.process import SandboxProcess
 
+MOCK_BASE_URL = "https://api.bctrl.test"
 SANDBOX_API_KEY = "sandbox-test-key"
 SANDBOX_GRACE_MS = 300
 
@@ -50,3 +52,23 @@ def sandbox_env(sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch) -> San
     monkeypatch.setenv("BCTRL_API_KEY", sandbox.api_key)
     monkeypatch.setenv("BCTRL_BASE_URL", sandbox.base_url)
     return sandbox
+
+
+@pytest.fixture
+def api() -> Iterator[respx.MockRouter]:
+    """bctrl mocked at the httpx transport, at MOCK_BASE_URL: no sockets."""
+    with respx.mock(base_url=MOCK_BASE_URL, assert_all_called=False) as router:
+        yield router
+
+
+@pytest.fixture
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the clients' retry back-off instead of sleeping through it."""
+    delays: list[float] = []
+
+    async def fake_async_sleep(delay: float) -> None:
+        delays.append(delay)
+
+    monkeypatch.setattr("bctrl_tools.client.time.sleep", delays.append)
+    monkeypatch.setattr("bctrl_tools.client.asyncio.sleep", fake_async_sleep)
+    return delays

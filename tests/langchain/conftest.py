@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 
 from bctrl_tools.ids import EXAMPLE_INVOCATION_ID
 from bctrl_tools.sandbox.process import SandboxProcess
+from tests.conftest import MOCK_BASE_URL
 
+BASE_URL = MOCK_BASE_URL
 RECORDS = Path(__file__).parents[1] / "data" / "records"
-BASE_URL = "https://api.bctrl.test"
 CANARY_KEY = "bk_live_CANARY_5d2f9e7a1c"
 INVOCATION_ID = EXAMPLE_INVOCATION_ID
 LIVE_STATUSES = {"queued", "dispatching", "running"}
@@ -52,26 +51,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("BCTRL_"):
             monkeypatch.delenv(name)
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    """bctrl mocked at the httpx transport: no sockets."""
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record the clients' retry back-off instead of sleeping through it."""
-    delays: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr("bctrl_tools.client.time.sleep", delays.append)
-    monkeypatch.setattr("bctrl_tools.client.asyncio.sleep", fake_async_sleep)
-    return delays
 
 
 @pytest.fixture

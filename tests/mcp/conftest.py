@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import respx
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 
@@ -14,8 +13,9 @@ from bctrl_tools import ClientSettings
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.operations import Operations
 from mcp_server import create_server
+from tests.conftest import MOCK_BASE_URL
 
-BASE_URL = "https://api.bctrl.test"
+BASE_URL = MOCK_BASE_URL
 CANARY_KEY = "bk_live_CANARY_mcp_5e0d7a"
 INVOCATION_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
 OTHER_ID = "7b1e2c3d-4f5a-4b6c-8d7e-9f0a1b2c3d4e"
@@ -76,12 +76,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def settings() -> ClientSettings:
     # No retries: a failure answers at once instead of after a back-off.
     return ClientSettings(api_key=CANARY_KEY, base_url=BASE_URL, timeout=5.0, max_retries=0)
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
 
 
 @pytest.fixture

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 
 from bctrl_tools import AsyncBctrlClient, BctrlClient, ClientSettings
+from tests.conftest import MOCK_BASE_URL
 
+BASE_URL = MOCK_BASE_URL
 RECORDS = Path(__file__).parent.parent / "data" / "records"
-BASE_URL = "https://api.bctrl.test"
 CANARY_KEY = "bk_live_CANARY_7c1e4b9f2a"
 INVOCATION_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
 
@@ -33,25 +33,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings() -> ClientSettings:
     return ClientSettings(api_key=CANARY_KEY, base_url=BASE_URL, timeout=5.0)
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        yield router
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record retry back-off instead of sleeping through it."""
-    delays: list[float] = []
-
-    async def fake_async_sleep(delay: float) -> None:
-        delays.append(delay)
-
-    monkeypatch.setattr("bctrl_tools.client.time.sleep", delays.append)
-    monkeypatch.setattr("bctrl_tools.client.asyncio.sleep", fake_async_sleep)
-    return delays
 
 
 Invoke = Callable[..., Any]

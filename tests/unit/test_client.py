@@ -135,7 +135,7 @@ def test_every_request_carries_the_configured_timeout(
 def test_error_statuses_map_to_typed_errors(
     api: respx.MockRouter,
     invoke: Invoke,
-    sleeps: list[float],
+    no_backoff: list[float],
     status: int,
     code: str,
     error_type: type[BctrlAPIError],
@@ -160,20 +160,20 @@ def test_error_statuses_map_to_typed_errors(
     ):
         assert part in message
     assert len(api.calls) == 1, "4xx other than 408/429 must not be retried"
-    assert sleeps == []
+    assert no_backoff == []
 
 
 def test_server_errors_are_retried_then_raised(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(return_value=envelope(503, "service.unavailable", "Try later"))
     with pytest.raises(ServerError, match="safe to try again") as caught:
         invoke("cancel_invocation", INVOCATION_ID)
     assert caught.value.status_code == 503
     assert len(api.calls) == 3  # the first try and max_retries=2 retries
-    assert len(sleeps) == 2
-    assert 0.25 <= sleeps[0] <= 0.5
-    assert 0.5 <= sleeps[1] <= 1.0
+    assert len(no_backoff) == 2
+    assert 0.25 <= no_backoff[0] <= 0.5
+    assert 0.5 <= no_backoff[1] <= 1.0
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_other_error_shapes_still_give_a_message(
 
 
 def test_an_html_error_page_is_described_not_dumped(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     page = "<html><body><h1>502 Bad Gateway</h1>" + "x" * 5000 + "</body></html>"
     api.post(CANCEL).respond(502, text=page, headers={"content-type": "text/html"})
@@ -219,7 +219,9 @@ def test_an_html_error_page_is_described_not_dumped(
 # --- retries ----------------------------------------------------------------------
 
 
-def test_503_twice_then_success(api: respx.MockRouter, invoke: Invoke, sleeps: list[float]) -> None:
+def test_503_twice_then_success(
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
+) -> None:
     api.post(CANCEL).mock(
         side_effect=[
             envelope(503, "service.unavailable", "busy"),
@@ -229,22 +231,22 @@ def test_503_twice_then_success(api: respx.MockRouter, invoke: Invoke, sleeps: l
     )
     assert invoke("cancel_invocation", INVOCATION_ID).status == "cancelling"
     assert len(api.calls) == 3
-    assert len(sleeps) == 2
+    assert len(no_backoff) == 2
 
 
 @pytest.mark.parametrize("status", [408, 429, 500, 502, 503, 504])
 def test_retryable_statuses(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float], status: int
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float], status: int
 ) -> None:
     api.get(GET).mock(
         side_effect=[httpx.Response(status), httpx.Response(200, json=load_record("minimal"))]
     )
     assert invoke("get_invocation", INVOCATION_ID).id == load_record("minimal")["id"]
-    assert len(sleeps) == 1
+    assert len(no_backoff) == 1
 
 
 def test_retry_after_seconds_is_honoured(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(
         side_effect=[
@@ -253,11 +255,11 @@ def test_retry_after_seconds_is_honoured(
         ]
     )
     invoke("cancel_invocation", INVOCATION_ID)
-    assert sleeps == [3.0]
+    assert no_backoff == [3.0]
 
 
 def test_retry_after_http_date_is_honoured(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=5), usegmt=True)
     api.post(CANCEL).mock(
@@ -267,12 +269,12 @@ def test_retry_after_http_date_is_honoured(
         ]
     )
     invoke("cancel_invocation", INVOCATION_ID)
-    assert len(sleeps) == 1
-    assert 3.0 <= sleeps[0] <= 5.0
+    assert len(no_backoff) == 1
+    assert 3.0 <= no_backoff[0] <= 5.0
 
 
 def test_a_retry_after_beyond_the_cap_is_raised_at_once(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(
         return_value=envelope(429, "rate_limited", "Slow down", **{"Retry-After": "120"})
@@ -280,12 +282,12 @@ def test_a_retry_after_beyond_the_cap_is_raised_at_once(
     with pytest.raises(RateLimitError, match="Wait 120 s") as caught:
         invoke("cancel_invocation", INVOCATION_ID)
     assert caught.value.retry_after == 120.0
-    assert sleeps == []
+    assert no_backoff == []
     assert len(api.calls) == 1
 
 
 def test_max_retries_zero_means_one_try(
-    api: respx.MockRouter, sleeps: list[float], settings: ClientSettings
+    api: respx.MockRouter, no_backoff: list[float], settings: ClientSettings
 ) -> None:
     api.post(CANCEL).mock(return_value=envelope(503, "service.unavailable", "busy"))
     with (
@@ -297,7 +299,7 @@ def test_max_retries_zero_means_one_try(
 
 
 def test_connection_errors_are_retried_then_raised(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(side_effect=httpx.ConnectError("Connection refused"))
     with pytest.raises(BctrlConnectionError, match="Could not reach bctrl") as caught:
@@ -308,7 +310,7 @@ def test_connection_errors_are_retried_then_raised(
 
 
 def test_a_dropped_connection_then_success(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(
         side_effect=[
@@ -320,7 +322,7 @@ def test_a_dropped_connection_then_success(
 
 
 def test_timeouts_raise_a_timeout_error(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float]
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
 ) -> None:
     api.post(CANCEL).mock(side_effect=httpx.ReadTimeout("timed out"))
     with pytest.raises(BctrlTimeoutError, match="Timed out") as caught:

@@ -37,7 +37,7 @@ ECHOING_RESPONSES = [
 def test_an_echoed_key_is_redacted_from_errors(
     api: respx.MockRouter,
     invoke: Invoke,
-    sleeps: list[float],
+    no_backoff: list[float],
     caplog: pytest.LogCaptureFixture,
     response: httpx.Response,
 ) -> None:
@@ -58,7 +58,7 @@ def test_the_redaction_is_visible(api: respx.MockRouter, invoke: Invoke) -> None
 
 
 def test_transport_errors_and_debug_logs_do_not_show_the_key(
-    api: respx.MockRouter, invoke: Invoke, sleeps: list[float], caplog: pytest.LogCaptureFixture
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float], caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     api.post(CANCEL).mock(side_effect=httpx.ConnectError("refused"))
