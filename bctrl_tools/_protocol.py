@@ -1,7 +1,8 @@
 """What the sync and async clients share: requests, parsing, error mapping, retry policy.
 
-Nothing here does I/O. The clients send the ``httpx.Request`` built here, hand the
-response back, and sleep for as long as :meth:`Protocol.retry_delay` says.
+Nothing here does I/O. :meth:`Protocol.exchange` is the whole conversation for one call,
+as a generator: it yields a request to send or a number of seconds to sleep, and is sent
+back the response or the transport error. The clients only do what it yields.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bctrl_tools.errors import (
     BadRequestError,
     BctrlAPIError,
     BctrlConnectionError,
+    BctrlError,
     BctrlTimeoutError,
     ConflictError,
     InvalidResponseError,
@@ -74,6 +76,12 @@ def wait_call(invocation_id: str, timeout_ms: int) -> Call:
     return Call("POST", path, invocation_id, {"timeoutMs": timeout_ms}, timeout_ms / 1000)
 
 
+# Yields a request to send or seconds to sleep; is sent the answer (None after a sleep).
+Exchange = Generator[
+    httpx.Request | float, httpx.Response | httpx.TransportError | None, Invocation
+]
+
+
 class _BearerAuth(httpx.Auth):
     """Adds the key to each request; its repr never shows it."""
 
@@ -95,6 +103,27 @@ class Protocol:
         self.settings = settings
         self.auth = _BearerAuth(settings.api_key)
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
+    def exchange(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> Exchange:
+        """Send, read, retry: returns the record, or raises the error the last answer meant."""
+        attempt = 0
+        while True:
+            answer = yield self.build(client, call)
+            assert answer is not None, "a request is answered with a response or an error"
+            if isinstance(answer, httpx.Response):
+                self.log_attempt(call, attempt, str(answer.status_code))
+                if answer.is_success:
+                    return self.parse(call, answer)
+                failure: BctrlError = self.api_error(call, answer)
+                delay = self.retry_delay(attempt, answer)
+            else:
+                failure = self.transport_error(call, answer)
+                delay = self.retry_delay(attempt, None)
+            if delay is None:
+                raise failure
+            self.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
+            yield delay
+            attempt += 1
 
     def build(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
         timeout = self.settings.timeout

@@ -1,7 +1,8 @@
 """The bctrl invocations clients: ``BctrlClient`` (sync) and ``AsyncBctrlClient`` (async).
 
 Both hold one pooled httpx client and share everything but the I/O with
-:mod:`bctrl_tools._protocol`.
+:mod:`bctrl_tools._protocol`: each ``_send`` only sends the requests and sleeps the
+delays that ``Protocol.exchange`` yields.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from types import TracebackType
+from typing import cast
 
 import httpx
 from pydantic import SecretStr
@@ -85,26 +87,23 @@ class BctrlClient(_ClientBase):
         return self._send(wait_call(invocation_id, timeout_ms))
 
     def _send(self, call: Call) -> Invocation:
-        protocol = self._protocol
-        attempt = 0
-        while True:
-            request = protocol.build(self._http, call)
-            try:
-                response = self._http.send(request, auth=protocol.auth)
-            except httpx.TransportError as exc:
-                failure: Exception = protocol.transport_error(call, exc)
-                delay = protocol.retry_delay(attempt, None)
-            else:
-                protocol.log_attempt(call, attempt, str(response.status_code))
-                if response.is_success:
-                    return protocol.parse(call, response)
-                failure = protocol.api_error(call, response)
-                delay = protocol.retry_delay(attempt, response)
-            if delay is None:
-                raise failure
-            protocol.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
-            time.sleep(delay)
-            attempt += 1
+        exchange = self._protocol.exchange(self._http, call)
+        try:
+            step = next(exchange)
+            while True:
+                if isinstance(step, float):
+                    time.sleep(step)
+                    step = exchange.send(None)
+                    continue
+                try:
+                    answer: httpx.Response | httpx.TransportError = self._http.send(
+                        step, auth=self._protocol.auth
+                    )
+                except httpx.TransportError as exc:
+                    answer = exc
+                step = exchange.send(answer)
+        except StopIteration as done:
+            return cast(Invocation, done.value)
 
     def close(self) -> None:
         if self._owns_http:
@@ -158,26 +157,23 @@ class AsyncBctrlClient(_ClientBase):
         return await self._send(wait_call(invocation_id, timeout_ms))
 
     async def _send(self, call: Call) -> Invocation:
-        protocol = self._protocol
-        attempt = 0
-        while True:
-            request = protocol.build(self._http, call)
-            try:
-                response = await self._http.send(request, auth=protocol.auth)
-            except httpx.TransportError as exc:
-                failure: Exception = protocol.transport_error(call, exc)
-                delay = protocol.retry_delay(attempt, None)
-            else:
-                protocol.log_attempt(call, attempt, str(response.status_code))
-                if response.is_success:
-                    return protocol.parse(call, response)
-                failure = protocol.api_error(call, response)
-                delay = protocol.retry_delay(attempt, response)
-            if delay is None:
-                raise failure
-            protocol.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
-            await asyncio.sleep(delay)
-            attempt += 1
+        exchange = self._protocol.exchange(self._http, call)
+        try:
+            step = next(exchange)
+            while True:
+                if isinstance(step, float):
+                    await asyncio.sleep(step)
+                    step = exchange.send(None)
+                    continue
+                try:
+                    answer: httpx.Response | httpx.TransportError = await self._http.send(
+                        step, auth=self._protocol.auth
+                    )
+                except httpx.TransportError as exc:
+                    answer = exc
+                step = exchange.send(answer)
+        except StopIteration as done:
+            return cast(Invocation, done.value)
 
     async def aclose(self) -> None:
         if self._owns_http:

@@ -105,6 +105,14 @@ class ToolInputError(ValueError):
     """Tool arguments did not fit the tool's input model; the message says how."""
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What a face may lend an async call: a way to ask the person, a progress callback."""
+
+    confirm: AsyncConfirm | None = None
+    on_result: OnResult | None = None
+
+
 In = TypeVar("In", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
 
@@ -120,7 +128,7 @@ class ToolSpec(Generic[In, Out]):
     output_model: type[Out]
     hints: ToolHints
     _run: Callable[[Operations, In], Out]
-    _arun: Callable[[Operations, In, AsyncConfirm | None, OnResult | None], Awaitable[Out]]
+    _arun: Callable[[Operations, In, Hooks], Awaitable[Out]]
 
     def parse(self, arguments: object) -> In:
         """Validate raw arguments, or raise :class:`ToolInputError` saying what to fix."""
@@ -148,7 +156,7 @@ class ToolSpec(Generic[In, Out]):
         on_result: OnResult | None = None,
     ) -> ToolResult:
         try:
-            return _result(await self._arun(operations, arguments, confirm, on_result))
+            return _result(await self._arun(operations, arguments, Hooks(confirm, on_result)))
         except BctrlError as exc:
             return _error_result(exc)
 
@@ -206,41 +214,6 @@ def offered_specs(guardrails: Guardrails) -> tuple[ToolSpec[Any, Any], ...]:
     return TOOL_SPECS
 
 
-async def _acancel(
-    ops: Operations,
-    args: CancelInvocationInput,
-    confirm: AsyncConfirm | None,
-    on_result: OnResult | None,
-) -> CancelOutcome:
-    return await ops.acancel(
-        args.invocation_id, wait_seconds=args.wait_seconds, reason=args.reason, confirm=confirm
-    )
-
-
-async def _acancel_many(
-    ops: Operations,
-    args: CancelInvocationsInput,
-    confirm: AsyncConfirm | None,
-    on_result: OnResult | None,
-) -> BatchOutcome:
-    return await ops.acancel_many(
-        args.invocation_ids,
-        wait_seconds=args.wait_seconds,
-        reason=args.reason,
-        confirm=confirm,
-        on_result=on_result,
-    )
-
-
-async def _aget(
-    ops: Operations,
-    args: GetInvocationInput,
-    confirm: AsyncConfirm | None,
-    on_result: OnResult | None,
-) -> InvocationReport:
-    return await ops.aget(args.invocation_id)
-
-
 CANCEL_INVOCATION: ToolSpec[CancelInvocationInput, CancelOutcome] = ToolSpec(
     name="cancel_invocation",
     title="Cancel a bctrl invocation",
@@ -259,7 +232,12 @@ CANCEL_INVOCATION: ToolSpec[CancelInvocationInput, CancelOutcome] = ToolSpec(
     _run=lambda ops, args: ops.cancel(
         args.invocation_id, wait_seconds=args.wait_seconds, reason=args.reason
     ),
-    _arun=_acancel,
+    _arun=lambda ops, args, hooks: ops.acancel(
+        args.invocation_id,
+        wait_seconds=args.wait_seconds,
+        reason=args.reason,
+        confirm=hooks.confirm,
+    ),
 )
 
 CANCEL_INVOCATIONS: ToolSpec[CancelInvocationsInput, BatchOutcome] = ToolSpec(
@@ -278,7 +256,13 @@ CANCEL_INVOCATIONS: ToolSpec[CancelInvocationsInput, BatchOutcome] = ToolSpec(
     _run=lambda ops, args: ops.cancel_many(
         args.invocation_ids, wait_seconds=args.wait_seconds, reason=args.reason
     ),
-    _arun=_acancel_many,
+    _arun=lambda ops, args, hooks: ops.acancel_many(
+        args.invocation_ids,
+        wait_seconds=args.wait_seconds,
+        reason=args.reason,
+        confirm=hooks.confirm,
+        on_result=hooks.on_result,
+    ),
 )
 
 GET_INVOCATION: ToolSpec[GetInvocationInput, InvocationReport] = ToolSpec(
@@ -296,7 +280,7 @@ GET_INVOCATION: ToolSpec[GetInvocationInput, InvocationReport] = ToolSpec(
     output_model=InvocationReport,
     hints=ToolHints(read_only=True, destructive=False, idempotent=True),
     _run=lambda ops, args: ops.get(args.invocation_id),
-    _arun=_aget,
+    _arun=lambda ops, args, hooks: ops.aget(args.invocation_id),
 )
 
 TOOL_SPECS: tuple[ToolSpec[Any, Any], ...] = (CANCEL_INVOCATION, CANCEL_INVOCATIONS, GET_INVOCATION)
