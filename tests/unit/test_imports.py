@@ -28,3 +28,10 @@ def test_everything_in_all_is_exported() -> None:
         assert hasattr(bctrl_tools, name), name
     for error in ("BctrlAPIError", "RateLimitError", "InvalidInvocationIdError"):
         assert error in bctrl_tools.__all__
+
+
+def test_the_core_install_is_httpx_and_pydantic_only() -> None:
+    from importlib.metadata import requires
+
+    core = [req for req in requires("bctrl-tools") or [] if "extra ==" not in req]
+    assert sorted(req.split(">")[0].split("<")[0].strip() for req in core) == ["httpx", "pydantic"]
