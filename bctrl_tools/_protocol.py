@@ -103,6 +103,8 @@ class Protocol:
         self.settings = settings
         self.auth = _BearerAuth(settings.api_key)
         self.headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        # Built once: every call but a wait uses the same timeouts.
+        self._timeout = httpx.Timeout(settings.timeout)
 
     def exchange(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> Exchange:
         """Send, read, retry: returns the record, or raises the error the last answer meant."""
@@ -126,19 +128,28 @@ class Protocol:
             attempt += 1
 
     def build(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
-        timeout = self.settings.timeout
+        timeout = self._timeout
+        if call.extra_read_seconds:
+            seconds = self.settings.timeout
+            timeout = httpx.Timeout(seconds, read=seconds + call.extra_read_seconds)
         return client.build_request(
             call.method,
             self.settings.base_url + call.path,
             json=call.body,
             headers=self.headers,
-            timeout=httpx.Timeout(timeout, read=timeout + call.extra_read_seconds),
+            timeout=timeout,
         )
 
     def parse(self, call: Call, response: httpx.Response) -> Invocation:
         """The record in a 2xx response, or the error a non-2xx response stands for."""
         if not response.is_success:
             raise self.api_error(call, response)
+        try:
+            # The common case in one pass in pydantic-core, from the bytes: no str decode,
+            # no charset parsing. A body it rejects is read again below to say what is wrong.
+            return Invocation.model_validate_json(response.content)
+        except ValidationError:
+            pass
         body = self._json_body(response)
         try:
             return Invocation.model_validate(body)

@@ -40,6 +40,8 @@ class AuditLog:
         request_id: str | None = None,
         reason: str = "",
     ) -> None:
+        if self.path is None and not logger.isEnabledFor(logging.INFO):
+            return  # nobody would read the line: do not build it
         line = json.dumps(
             {
                 "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),

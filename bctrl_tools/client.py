@@ -7,7 +7,6 @@ delays that ``Protocol.exchange`` yields.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from types import TracebackType
 from typing import cast
@@ -22,6 +21,14 @@ from bctrl_tools.settings import ClientSettings
 __all__ = ["DEFAULT_WAIT_MS", "AsyncBctrlClient", "BctrlClient"]
 
 DEFAULT_WAIT_MS = 30_000
+
+
+async def _sleep(seconds: float) -> None:
+    # Imported here, not at the top: only a retry sleeps, and asyncio costs
+    # `import bctrl_tools` ~13 ms for sync users who never need it.
+    import asyncio
+
+    await asyncio.sleep(seconds)
 
 
 class _ClientBase:
@@ -162,7 +169,7 @@ class AsyncBctrlClient(_ClientBase):
             step = next(exchange)
             while True:
                 if isinstance(step, float):
-                    await asyncio.sleep(step)
+                    await _sleep(step)
                     step = exchange.send(None)
                     continue
                 try:

@@ -21,7 +21,7 @@ MAX_RETRIES_LIMIT = 10
 class ClientSettings(BaseModel):
     """Everything a client needs to reach bctrl. The key is a ``SecretStr``: never shown."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     api_key: SecretStr
     base_url: str = DEFAULT_BASE_URL

@@ -70,5 +70,5 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         delays.append(delay)
 
     monkeypatch.setattr("bctrl_tools.client.time.sleep", delays.append)
-    monkeypatch.setattr("bctrl_tools.client.asyncio.sleep", fake_async_sleep)
+    monkeypatch.setattr("bctrl_tools.client._sleep", fake_async_sleep)
     return delays
