@@ -77,9 +77,7 @@ def wait_call(invocation_id: str, timeout_ms: int) -> Call:
 
 
 # Yields a request to send or seconds to sleep; is sent the answer (None after a sleep).
-Exchange = Generator[
-    httpx.Request | float, httpx.Response | httpx.TransportError | None, Invocation
-]
+Exchange = Generator[httpx.Request | float, httpx.Response | httpx.RequestError | None, Invocation]
 
 
 class _BearerAuth(httpx.Auth):
@@ -120,7 +118,9 @@ class Protocol:
                 delay = self.retry_delay(attempt, answer)
             else:
                 failure = self.transport_error(call, answer)
-                delay = self.retry_delay(attempt, None)
+                # A wait that timed out has waited as long as asked: do not wait again.
+                timed_out_wait = call.extra_read_seconds and isinstance(failure, BctrlTimeoutError)
+                delay = None if timed_out_wait else self.retry_delay(attempt, None)
             if delay is None:
                 raise failure
             self.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
@@ -165,21 +165,22 @@ class Protocol:
             "request_id": envelope.request_id,
             "details": envelope.details,
         }
+        retry_after = retry_after_seconds(response)
         if cls is RateLimitError:
-            retry_after = retry_after_seconds(response)
             fields["retry_after"] = retry_after
-            if retry_after is not None:
-                advice = f"Wait {retry_after:g} s, then try again."
+        if retry_after is not None and response.status_code in RETRYABLE_STATUSES:
+            advice = f"bctrl asked to wait {retry_after:g} s: wait that long, then try again."
         message = _compose(call, response.status_code, envelope, advice)
         return cls(message, **fields)
 
-    def transport_error(self, call: Call, exc: httpx.TransportError) -> BctrlConnectionError:
+    def transport_error(self, call: Call, exc: httpx.RequestError) -> BctrlConnectionError:
         where = self.settings.base_url
         if isinstance(exc, httpx.TimeoutException):
+            seconds = self.settings.timeout + call.extra_read_seconds
             return BctrlTimeoutError(
-                f"Timed out trying to {_verb(call)} at {where} after the configured "
-                f"{self.settings.timeout:g} s ({type(exc).__name__}). bctrl may be slow or "
-                "unreachable; it is safe to try again, or raise timeout= / BCTRL_TIMEOUT."
+                f"Timed out trying to {_verb(call)} at {where} after {seconds:g} s "
+                f"({type(exc).__name__}). bctrl may be slow or unreachable; it is safe to try "
+                "again, or raise timeout= / BCTRL_TIMEOUT."
             )
         return BctrlConnectionError(
             f"Could not reach bctrl at {where} to {_verb(call)} ({type(exc).__name__}: "
@@ -225,7 +226,7 @@ class Protocol:
 
     def _invalid(self, response: httpx.Response, reason: str, problem: str) -> InvalidResponseError:
         snippet = _snippet(self._redact(response.text))
-        request_id = response.headers.get("x-request-id")
+        request_id = _text(response.headers.get("x-request-id"), self._redact)
         where = f", request id {request_id}" if request_id else ""
         return InvalidResponseError(
             f"bctrl answered HTTP {response.status_code}{where}, but {problem}, so the "
@@ -254,7 +255,7 @@ class _Envelope:
 
     @classmethod
     def read(cls, response: httpx.Response, redact: Callable[[str], str]) -> _Envelope:
-        header_id = response.headers.get("x-request-id")
+        header_id = _text(response.headers.get("x-request-id"), redact)
         try:
             body = json.loads(response.text)
         except ValueError:
@@ -272,8 +273,19 @@ class _Envelope:
             redact(str(said or response.reason_phrase or "no message")),
             _text(body.get("code"), redact),
             _text(body.get("requestId") or body.get("request_id"), redact) or header_id,
-            details if isinstance(details, dict) else None,
+            _redacted(details, redact) if isinstance(details, dict) else None,
         )
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """``value`` with the key redacted from every string in it, however deep."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact(str(k)): _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item, redact) for item in value]
+    return value
 
 
 def _text(value: Any, redact: Callable[[str], str]) -> str | None:

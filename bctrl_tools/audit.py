@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from bctrl_tools.errors import BctrlConfigError
+
 __all__ = ["AuditLog", "Face"]
 
 Face = Literal["langchain", "mcp", "cli", "sdk"]
@@ -28,6 +30,14 @@ class AuditLog:
         self.face = face
         self.path = path
         self._lock = threading.Lock()
+        if path is not None:
+            try:  # fail at start, not after a cancel was sent
+                path.open("a", encoding="utf-8").close()
+            except OSError as exc:
+                raise BctrlConfigError(
+                    f"The audit log {str(path)!r} (BCTRL_AUDIT_LOG) cannot be written: "
+                    f"{exc.strerror or exc}. Point it at a writable file, or unset it."
+                ) from None
 
     def record(
         self,
@@ -58,5 +68,9 @@ class AuditLog:
         )
         logger.info(line)
         if self.path is not None:
-            with self._lock, self.path.open("a", encoding="utf-8") as file:
-                file.write(line + "\n")
+            try:
+                with self._lock, self.path.open("a", encoding="utf-8") as file:
+                    file.write(line + "\n")
+            except OSError:
+                # The decision is made (maybe a cancel sent): report the lost line, go on.
+                logging.getLogger("bctrl_tools").exception("could not append to the audit log")

@@ -112,16 +112,16 @@ def _get(operations: Operations, args: argparse.Namespace) -> int:
 
 
 _OUTCOME_STYLES = {
-    "cancel_requested": "yellow",
-    "cancelled": "green",
-    "already_finished": "dim",
-    "dry_run": "cyan",
+    Outcome.CANCEL_REQUESTED: "yellow",
+    Outcome.CANCELLED: "green",
+    Outcome.ALREADY_FINISHED: "dim",
+    Outcome.DRY_RUN: "cyan",
 }
 
 
 def _cancel_table(batch: BatchOutcome) -> None:
     rows = [(r.invocation_id, r.outcome.value, r.status or "", r.message) for r in batch.results]
-    styles = [_OUTCOME_STYLES.get(row[1], "red") for row in rows]
+    styles = [_OUTCOME_STYLES.get(r.outcome, "red") for r in batch.results]
     _print_table(("Invocation", "Outcome", "Status", "Message"), rows, styles, batch.summary)
 
 
@@ -151,19 +151,26 @@ def _print_table(
     styles: Sequence[str],
     caption: str | None,
 ) -> None:
+    # Cells hold ids and server text: shown literally, never read as markup or escapes.
+    rows = [[_printable(cell) for cell in row] for row in rows]
     try:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
     except ImportError:  # the cli extra is not installed: plain text still works
         for row in rows:
             print("  ".join(row))
         if caption:
             print(caption)
         return
-    table = Table(*columns, caption=caption, show_lines=False)
+    table = Table(*columns, caption=Text(caption) if caption else None)
     for row, style in zip(rows, styles, strict=True):
-        table.add_row(*row, style=style or None)
+        table.add_row(*(Text(cell) for cell in row), style=style or None)
     Console().print(table)
+
+
+def _printable(text: str) -> str:
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class _Progress:

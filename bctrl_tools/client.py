@@ -103,10 +103,10 @@ class BctrlClient(_ClientBase):
                     step = exchange.send(None)
                     continue
                 try:
-                    answer: httpx.Response | httpx.TransportError = self._http.send(
+                    answer: httpx.Response | httpx.RequestError = self._http.send(
                         step, auth=self._protocol.auth
                     )
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # network, protocol, decoding
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:
@@ -173,10 +173,10 @@ class AsyncBctrlClient(_ClientBase):
                     step = exchange.send(None)
                     continue
                 try:
-                    answer: httpx.Response | httpx.TransportError = await self._http.send(
+                    answer: httpx.Response | httpx.RequestError = await self._http.send(
                         step, auth=self._protocol.auth
                     )
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # network, protocol, decoding
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:

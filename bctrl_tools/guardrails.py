@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bctrl_tools.errors import BctrlConfigError
 
@@ -40,10 +40,10 @@ class Guardrails(BaseModel):
     read_only: bool = False
     dry_run: bool = False
     allowed_space_ids: frozenset[str] | None = None
-    max_cancels: int | None = None
+    max_cancels: int | None = Field(default=None, ge=0)
     confirm: bool = False
     self_invocation_id: str | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
     audit_log: Path | None = None
 
     @classmethod

@@ -73,7 +73,7 @@ class OpenEnum(str, Enum):
     @property
     def is_known(self) -> bool:
         """Whether this value is one the client was built with."""
-        return self._name_ in type(self).__members__
+        return self._value_ in type(self)._value2member_map_
 
 
 class InvocationStatus(OpenEnum):

@@ -183,7 +183,7 @@ class Operations:
                 lambda: self.cancel(invocation_id, wait_seconds=wait_seconds, reason=reason),
             )
             if on_result is not None:
-                on_result(result)
+                _report(on_result, result)
             return result
 
         with ThreadPoolExecutor(max_workers=self.guardrails.concurrency) as pool:
@@ -256,9 +256,7 @@ class Operations:
                     ),
                 )
             if on_result is not None:
-                reported = on_result(result)
-                if inspect.isawaitable(reported):
-                    await reported
+                await _areport(on_result, result)
             return result
 
         results = list(await asyncio.gather(*(one(i) for i in siblings)))
@@ -299,7 +297,7 @@ class Operations:
         try:
             invocation_id = check_invocation_id(self.resolve(requested_id))
             _check_wait(wait_seconds)
-        except (InvalidInvocationIdError, ValueError) as exc:
+        except ValueError as exc:  # InvalidInvocationIdError included
             return self._finish(_failed(str(requested_id), exc), reason)
         rails = self.guardrails
         if rails.read_only:
@@ -336,8 +334,7 @@ class Operations:
         except BctrlError as exc:
             return self._finish(_from_error(invocation_id, exc, before), reason)
         if after.is_terminal:
-            seen_live = before is not None and after.status == InvocationStatus.CANCELLED
-            return self._finish(_cancelled(after) if seen_live else _finished(after), reason)
+            return self._finish(_terminal_answer(after, before), reason)
         note = ""
         if wait_seconds > 0:
             try:
@@ -352,13 +349,18 @@ class Operations:
         return self._finish(_requested(after, before, note), reason)
 
     def _conflict(self, invocation_id: str, exc: ConflictError) -> Flow[CancelOutcome]:
-        # 409 means it had already finished; read it back to report how.
+        # A 409 should mean it had already finished; read it back to be sure, and say how.
         try:
             invocation = yield Get(invocation_id)
         except BctrlError:
             message = f"Invocation {invocation_id} had already finished; nothing to cancel."
             return _outcome(invocation_id, Outcome.ALREADY_FINISHED, message, error=exc)
-        return _finished(invocation)
+        if invocation.is_terminal:
+            return _finished(invocation)
+        if invocation.status == InvocationStatus.CANCELLING:
+            return _requested(invocation, None, "")
+        # Still live: the conflict was about something else, and nothing stopped.
+        return _from_error(invocation_id, exc, invocation)
 
     def _finish(self, result: CancelOutcome, reason: str) -> CancelOutcome:
         self.audit.record(
@@ -435,11 +437,39 @@ class Operations:
         """Close every client this instance created (lent clients stay open)."""
         self.close()
         for client in self._owned:
-            if isinstance(client, AsyncBctrlClient) and client is self._async_client:
-                await client.aclose()
+            if isinstance(client, AsyncBctrlClient):
+                try:
+                    await client.aclose()
+                except Exception:  # a pool made on an event loop that is gone
+                    logger.debug("could not close a client of another event loop")
         self._owned.clear()
         self._async_client = None
         self._async_loop = None
+
+
+def _report(on_result: OnResult, result: CancelOutcome) -> None:
+    # A failing progress callback must not turn sent cancels into an exception.
+    try:
+        on_result(result)
+    except Exception:
+        logger.exception("on_result failed for %s", result.invocation_id)
+
+
+async def _areport(on_result: OnResult, result: CancelOutcome) -> None:
+    try:
+        reported = on_result(result)
+        if inspect.isawaitable(reported):
+            await reported
+    except Exception:
+        logger.exception("on_result failed for %s", result.invocation_id)
+
+
+def _terminal_answer(after: Invocation, before: Invocation | None) -> CancelOutcome:
+    """A cancel answered with a finished record: did this cancel finish it?"""
+    live_before = before is None or not before.is_terminal
+    if after.status == InvocationStatus.CANCELLED and live_before:
+        return _cancelled(after)
+    return _finished(after, raced=before is not None and not before.is_terminal)
 
 
 _READ_ONLY = (

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bctrl_tools.errors import BctrlConfigError
 
@@ -21,17 +21,30 @@ MAX_RETRIES_LIMIT = 10
 class ClientSettings(BaseModel):
     """Everything a client needs to reach bctrl. The key is a ``SecretStr``: never shown."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    # Inputs stay out of validation errors: they could be a key or a URL with credentials.
+    model_config = ConfigDict(frozen=True, defer_build=True, hide_input_in_errors=True)
 
     api_key: SecretStr
     base_url: str = DEFAULT_BASE_URL
-    timeout: float = DEFAULT_TIMEOUT
-    max_retries: int = DEFAULT_MAX_RETRIES
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0, allow_inf_nan=False)
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, le=MAX_RETRIES_LIMIT)
     # Longest server-requested Retry-After we sleep through; beyond it the error is
     # raised at once with the wait in it, so a tool call never hangs for minutes.
-    max_retry_after: float = 20.0
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
+    max_retry_after: float = Field(default=20.0, ge=0)
+    backoff_base: float = Field(default=0.5, ge=0)
+    backoff_max: float = Field(default=8.0, ge=0)
+
+    # The same checks hold for settings built directly as for resolve()'s.
+    @field_validator("api_key")
+    @classmethod
+    def _usable_key(cls, key: SecretStr) -> SecretStr:
+        _check_key(key.get_secret_value())
+        return key
+
+    @field_validator("base_url")
+    @classmethod
+    def _api_root(cls, url: str) -> str:
+        return normalize_base_url(url)
 
     @classmethod
     def resolve(
@@ -59,16 +72,17 @@ def normalize_base_url(url: str) -> str:
     if cleaned.endswith("/v1"):
         cleaned = cleaned[: -len("/v1")]
     parts = urlsplit(cleaned)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise BctrlConfigError(
-            f"Invalid bctrl base URL {url!r}: expected an http(s) URL such as "
-            f"{DEFAULT_BASE_URL} (set it with base_url= or BCTRL_BASE_URL)."
-        )
-    if "@" in parts.netloc:
+    authority = cleaned.split("//", 1)[-1].split("/", 1)[0]
+    if "@" in authority:
         # Not echoed: the part before "@" is a credential.
         raise BctrlConfigError(
             "Invalid bctrl base URL: it carries credentials. Set BCTRL_BASE_URL (or base_url=) "
             "to the plain API root and pass the key with api_key= or BCTRL_API_KEY."
+        )
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise BctrlConfigError(
+            f"Invalid bctrl base URL {url!r}: expected an http(s) URL such as "
+            f"{DEFAULT_BASE_URL} (set it with base_url= or BCTRL_BASE_URL)."
         )
     if parts.query or parts.fragment:
         raise BctrlConfigError(
@@ -82,12 +96,22 @@ def _api_key(value: str | SecretStr | None, env: Mapping[str, str]) -> SecretStr
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     key = (value or env.get("BCTRL_API_KEY") or "").strip()
+    _check_key(key)
+    return SecretStr(key)
+
+
+def _check_key(key: str) -> None:
     if not key:
         raise BctrlConfigError(
             "No bctrl API key: set the BCTRL_API_KEY environment variable "
             "or pass api_key= to the client."
         )
-    return SecretStr(key)
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        # Never echoed; an HTTP library would otherwise print it back in its own error.
+        raise BctrlConfigError(
+            "The bctrl API key holds a space, line break or non-ASCII character, which an "
+            "HTTP header cannot carry: check BCTRL_API_KEY (or api_key=) for a stray character."
+        )
 
 
 def _timeout(value: float | None, raw: str | None) -> float:

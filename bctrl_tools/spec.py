@@ -8,9 +8,10 @@ and ``additionalProperties: false``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -39,8 +40,11 @@ __all__ = [
     "ToolResult",
     "ToolSpec",
     "describe_input_error",
+    "input_error_result",
     "offered_specs",
 ]
+
+logger = logging.getLogger("bctrl_tools")
 
 _ID_HELP = (
     f"The invocation's id: the UUID bctrl returned when it was created, e.g. "
@@ -51,6 +55,10 @@ _WAIT_HELP = (
     "before answering. 0 answers as soon as the cancel is requested."
 )
 _REASON_HELP = "Why it is being cancelled, for the audit log (not sent to bctrl). May be empty."
+
+
+# Each id of a batch is bounded like a single one, so no huge string reaches a summary.
+InvocationIdItem = Annotated[str, Field(min_length=1, max_length=MAX_INVOCATION_ID_LENGTH)]
 
 
 class _Input(BaseModel):
@@ -66,7 +74,9 @@ class CancelInvocationInput(_Input):
 
 
 class CancelInvocationsInput(_Input):
-    invocation_ids: list[str] = Field(
+    invocation_ids: list[
+        Annotated[str, Field(min_length=1, max_length=MAX_INVOCATION_ID_LENGTH)]
+    ] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f'1 to {MAX_BATCH} invocation ids (UUIDs, or "self"); duplicates are '
@@ -146,6 +156,9 @@ class ToolSpec(Generic[In, Out]):
             return _result(self._run(operations, arguments))
         except BctrlError as exc:
             return _error_result(exc)
+        except Exception as exc:  # a bug, or an unwritable audit file: never into the agent
+            logger.exception("%s failed unexpectedly", self.name)
+            return _unexpected(self, exc)
 
     async def arun(
         self,
@@ -159,6 +172,9 @@ class ToolSpec(Generic[In, Out]):
             return _result(await self._arun(operations, arguments, Hooks(confirm, on_result)))
         except BctrlError as exc:
             return _error_result(exc)
+        except Exception as exc:  # a bug, or an unwritable audit file: never into the agent
+            logger.exception("%s failed unexpectedly", self.name)
+            return _unexpected(self, exc)
 
 
 def describe_input_error(spec: ToolSpec[Any, Any], exc: ValidationError) -> str:
@@ -189,6 +205,23 @@ def _error_result(exc: BctrlError) -> ToolResult:
         if getattr(exc, field, None) is not None:
             data[field] = getattr(exc, field)
     return ToolResult(str(exc), data, True)
+
+
+def _unexpected(spec: ToolSpec[Any, Any], error: BaseException) -> ToolResult:
+    # The exception's text stays in the log: it is not written for the model and could
+    # carry anything. A cancel may or may not have been sent, so say how to check.
+    message = (
+        f"{spec.name} failed unexpectedly inside bctrl-tools ({type(error).__name__}). "
+        "Whether anything changed is unknown: read the invocation's state before retrying, "
+        "and see the log for details."
+    )
+    return ToolResult(message, {"error": message, "error_type": "InternalError"}, True)
+
+
+def input_error_result(error: ToolInputError) -> ToolResult:
+    """Arguments the input model refused, shaped like every other error result."""
+    message = str(error)
+    return ToolResult(message, {"error": message, "error_type": "ToolInputError"}, True)
 
 
 def _batch_line(batch: BatchOutcome) -> str:

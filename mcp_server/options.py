@@ -38,8 +38,9 @@ class ServerOptions:
 
     def guardrails(self) -> Guardrails:
         """The ``BCTRL_*`` guardrails, with the switches given on the command line winning."""
+        # Read-only wins over everything: the flag can switch it on, never off.
         return Guardrails.from_env(
-            read_only=self.read_only, dry_run=self.dry_run, confirm=self.confirm
+            read_only=self.read_only or None, dry_run=self.dry_run, confirm=self.confirm
         )
 
     def check(self) -> None:
@@ -119,7 +120,10 @@ def _parser() -> argparse.ArgumentParser:
         help="a Host header to accept besides the loopback names and --host (repeatable; or "
         f"comma-separated in {ALLOWED_HOSTS_VARIABLE}); anything else is refused",
     )  # fmt: skip
-    _switch(parser, "--read-only", "offer only the read-only tool (BCTRL_READ_ONLY)")
+    parser.add_argument(
+        "--read-only", action="store_true", default=None,
+        help="offer only the read-only tool; BCTRL_READ_ONLY=1 does the same, and either wins",
+    )  # fmt: skip
     _switch(parser, "--dry-run", "report what would be cancelled, cancel nothing (BCTRL_DRY_RUN)")
     _switch(parser, "--confirm", "ask the user before each cancel (BCTRL_CONFIRM)")
     parser.add_argument(

@@ -64,7 +64,7 @@ def transport_security(options: ServerOptions) -> TransportSecuritySettings:
     names = list(LOOPBACK_NAMES)
     if options.host not in _WILDCARDS:
         names.append(f"[{options.host}]" if ":" in options.host else options.host)
-    hosts = [f"{name}:*" for name in names]
+    hosts = [*names, *(f"{name}:*" for name in names)]  # a Host with no port is port 80
     origins = [f"http://{name}:*" for name in names]
     for host in options.allowed_hosts:
         hosts += [host, f"{host}:*"]

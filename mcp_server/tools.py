@@ -11,7 +11,6 @@ back with the spec's curated message rather than a pydantic dump.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +19,13 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 
-from bctrl_tools.spec import ToolHints, ToolInputError, ToolSpec
+from bctrl_tools.spec import ToolHints, ToolInputError, ToolSpec, input_error_result
 from mcp_server.confirmation import Asking, ask_for
 from mcp_server.lifespan import operations_of
 from mcp_server.progress import BatchProgress
-from mcp_server.results import call_result, invalid_arguments, unexpected_failure
+from mcp_server.results import call_result
 
 __all__ = ["SpecTool", "spec_tool", "tool_annotations"]
-
-logger = logging.getLogger("mcp_server")
 
 Answer = CallToolResult | InputRequiredResult
 
@@ -55,15 +52,12 @@ class SpecCall:
         try:
             parsed = self.spec.parse(_decode_json_strings(arguments, self.spec))
         except ToolInputError as error:
-            return invalid_arguments(error)
+            return call_result(input_error_result(error))
         operations = operations_of(context)
         asking = ask_for(context) if operations.guardrails.confirm else None
         progress = BatchProgress(context, skip=asking.is_waiting if asking else _never)
-        try:
-            result = await self.spec.arun(operations, parsed, confirm=asking, on_result=progress)
-        except Exception as error:  # a bug: logged here, never shown to the client
-            logger.exception("%s raised unexpectedly", self.spec.name)
-            return unexpected_failure(self.spec, error)
+        # spec.arun never raises: failures, bugs included, come back as error results.
+        result = await self.spec.arun(operations, parsed, confirm=asking, on_result=progress)
         return _waiting(asking) or call_result(result)
 
 

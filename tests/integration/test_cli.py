@@ -114,3 +114,11 @@ def test_the_key_never_shows(sandbox: SandboxProcess) -> None:
     ):
         done = run_cli(sandbox, *args)
         assert sandbox.api_key not in done.stdout + done.stderr
+
+
+def test_ids_and_server_text_are_shown_literally_never_as_markup(sandbox: SandboxProcess) -> None:
+    done = run_cli(sandbox, "cancel", "[bold]x", "[/x]y")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "[bold]x" in done.stdout
+    assert "[/x]y" in done.stdout

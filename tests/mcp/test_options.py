@@ -43,11 +43,18 @@ def test_the_token_comes_from_the_environment_and_is_never_shown(
 
 
 def test_switches_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BCTRL_READ_ONLY", "1")
     monkeypatch.setenv("BCTRL_CONFIRM", "0")
+    monkeypatch.setenv("BCTRL_DRY_RUN", "1")
+    rails = parse_options(["--confirm", "--no-dry-run"]).guardrails()
+    assert (rails.confirm, rails.dry_run) == (True, False)
+
+
+def test_read_only_wins_from_either_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert parse_options(["--read-only"]).guardrails().read_only is True
+    monkeypatch.setenv("BCTRL_READ_ONLY", "1")
     assert parse_options([]).guardrails().read_only is True
-    rails = parse_options(["--no-read-only", "--confirm", "--dry-run"]).guardrails()
-    assert (rails.read_only, rails.confirm, rails.dry_run) == (False, True, True)
+    with pytest.raises(SystemExit):
+        parse_options(["--no-read-only"])
 
 
 def test_an_exposed_bind_needs_a_token() -> None:
@@ -66,7 +73,8 @@ def test_the_path_must_be_absolute() -> None:
 def test_allowed_hosts_are_loopback_the_bind_and_the_named() -> None:
     wildcard = transport_security(ServerOptions(host="0.0.0.0", auth_token="t"))
     assert wildcard.enable_dns_rebinding_protection
-    assert wildcard.allowed_hosts == ["127.0.0.1:*", "localhost:*", "[::1]:*"]
+    loopback = ["127.0.0.1", "localhost", "[::1]"]
+    assert wildcard.allowed_hosts == [*loopback, *(f"{name}:*" for name in loopback)]
     named = transport_security(
         ServerOptions(host="10.1.2.3", auth_token="t", allowed_hosts=("mcp.example.com",))
     )

@@ -279,7 +279,7 @@ def test_a_retry_after_beyond_the_cap_is_raised_at_once(
     api.post(CANCEL).mock(
         return_value=envelope(429, "rate_limited", "Slow down", **{"Retry-After": "120"})
     )
-    with pytest.raises(RateLimitError, match="Wait 120 s") as caught:
+    with pytest.raises(RateLimitError, match="wait 120 s") as caught:
         invoke("cancel_invocation", INVOCATION_ID)
     assert caught.value.retry_after == 120.0
     assert no_backoff == []
@@ -397,3 +397,21 @@ def test_redirects_are_not_followed(api: respx.MockRouter, invoke: Invoke) -> No
     with pytest.raises(BctrlAPIError, match="HTTP 307"):
         invoke("cancel_invocation", INVOCATION_ID)
     assert len(api.calls) == 1
+
+
+def test_a_wait_that_times_out_is_not_repeated(
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
+) -> None:
+    route = api.post(WAIT).mock(side_effect=httpx.ReadTimeout("timed out"))
+    with pytest.raises(BctrlTimeoutError, match="after 15 s"):
+        invoke("wait_for_invocation", INVOCATION_ID, timeout_ms=10_000)
+    assert route.call_count == 1
+
+
+def test_a_long_retry_after_on_503_is_stated(
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
+) -> None:
+    api.post(CANCEL).mock(return_value=envelope(503, "busy", "Busy", **{"Retry-After": "90"}))
+    with pytest.raises(ServerError, match="wait 90 s"):
+        invoke("cancel_invocation", INVOCATION_ID)
+    assert no_backoff == []

@@ -73,3 +73,23 @@ def test_credentials_in_the_base_url_are_not_echoed() -> None:
     with pytest.raises(BctrlConfigError) as caught:
         ClientSettings.resolve(api_key="k", base_url=f"https://user:{CANARY_KEY}@api.bctrl.ai")
     assert CANARY_KEY not in str(caught.value)
+
+
+def test_an_echoed_key_in_the_request_id_header_or_details_is_redacted(
+    api: respx.MockRouter, invoke: Invoke
+) -> None:
+    body = {"error": "Nope", "code": "x", "details": {"echo": [f"Bearer {CANARY_KEY}"]}}
+    api.post(CANCEL).respond(404, json=body, headers={"x-request-id": f"req {CANARY_KEY}"})
+    with pytest.raises(BctrlError) as caught:
+        invoke("cancel_invocation", INVOCATION_ID)
+    assert CANARY_KEY not in str(caught.value) + repr(vars(caught.value))
+    assert caught.value.details == {"echo": ["Bearer [redacted]"]}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("key", ["bk_live_\nsecret", "bk live secret", "bk_lïve_secret"])
+def test_a_key_no_header_can_carry_is_refused_without_echo(key: str) -> None:
+    with pytest.raises(ValueError, match="BCTRL_API_KEY") as resolved:
+        ClientSettings.resolve(api_key=key)
+    with pytest.raises(ValueError, match="BCTRL_API_KEY") as built:
+        ClientSettings(api_key=key)
+    assert "secret" not in str(resolved.value) + str(built.value)

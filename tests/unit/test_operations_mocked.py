@@ -1,0 +1,170 @@
+"""Operations against a respx-mocked bctrl: the edge cases a live sandbox does not produce."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from bctrl_tools import BctrlConfigError, ClientSettings
+from bctrl_tools.guardrails import Guardrails
+from bctrl_tools.operations import Operations
+from bctrl_tools.outcomes import CancelOutcome, Outcome
+from bctrl_tools.spec import CANCEL_INVOCATION, CancelInvocationInput
+from tests.unit.conftest import CANARY_KEY, INVOCATION_ID, load_record
+
+CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
+GET = f"/v1/invocations/{INVOCATION_ID}"
+IDS = [f"00000000-0000-4000-8000-{n:012d}" for n in range(10)]
+
+
+def ops(**rails: Any) -> Operations:
+    settings = ClientSettings(api_key=CANARY_KEY, base_url="https://api.bctrl.test", max_retries=0)
+    return Operations(settings=settings, guardrails=Guardrails(**rails))
+
+
+def record(status: str, invocation_id: str = INVOCATION_ID) -> dict[str, Any]:
+    return {**load_record("cancelling"), "id": invocation_id, "status": status}
+
+
+def conflict() -> httpx.Response:
+    return httpx.Response(409, json={"error": "Conflict", "code": "invocation.conflict"})
+
+
+@pytest.mark.parametrize(
+    ("status_after", "outcome"),
+    [
+        ("succeeded", Outcome.ALREADY_FINISHED),
+        ("cancelling", Outcome.CANCEL_REQUESTED),
+        ("running", Outcome.FAILED),  # a 409 that stopped nothing is not "finished"
+    ],
+)
+def test_a_409_is_read_back_before_it_is_called_finished(
+    api: respx.MockRouter, status_after: str, outcome: Outcome
+) -> None:
+    api.post(CANCEL).mock(return_value=conflict())
+    read_back = api.get(GET).respond(200, json=record(status_after))
+    result = ops().cancel(INVOCATION_ID)
+    assert read_back.called
+    assert result.outcome is outcome
+    assert result.status == status_after
+
+
+def test_a_cancel_answered_cancelled_is_cancelled(api: respx.MockRouter) -> None:
+    api.post(CANCEL).respond(200, json=record("cancelled"))
+    assert ops().cancel(INVOCATION_ID).outcome is Outcome.CANCELLED
+
+
+def test_finishing_on_its_own_meanwhile_is_reported_as_such(api: respx.MockRouter) -> None:
+    api.get(GET).respond(200, json=record("running"))
+    api.post(CANCEL).respond(200, json=record("succeeded"))
+    result = ops(confirm=True).cancel(INVOCATION_ID, confirm=lambda i, inv: None)
+    assert result.outcome is Outcome.ALREADY_FINISHED
+    assert "finished on its own" in result.message
+
+
+def test_dry_run_of_a_finished_one_is_already_finished(api: respx.MockRouter) -> None:
+    api.get(GET).respond(200, json=record("failed"))
+    cancel = api.post(CANCEL)
+    assert ops(dry_run=True).cancel(INVOCATION_ID).outcome is Outcome.ALREADY_FINISHED
+    assert not cancel.called
+
+
+def test_the_budget_holds_exactly_under_a_concurrent_batch(api: respx.MockRouter) -> None:
+    cancels = api.post(url__regex=r"/cancel$").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=record("cancelling", request.url.path.split("/")[3])
+        )
+    )
+    batch = ops(max_cancels=3, concurrency=8).cancel_many(IDS)
+    assert cancels.call_count == 3
+    assert batch.counts == {"cancel_requested": 3, "refused": 7}
+
+
+def test_async_batches_keep_to_their_concurrency(api: respx.MockRouter) -> None:
+    in_flight = peak = 0
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return httpx.Response(200, json=record("cancelling", request.url.path.split("/")[3]))
+
+    api.post(url__regex=r"/cancel$").mock(side_effect=slow)
+    operations = ops(concurrency=3)
+
+    async def go() -> Any:
+        try:
+            return await operations.acancel_many(IDS)
+        finally:
+            await operations.aclose()
+
+    assert asyncio.run(go()).counts == {"cancel_requested": 10}
+    assert peak == 3
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_broken_item_or_callback_never_aborts_the_batch(
+    api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    api.post(url__regex=r"/cancel$").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=record("cancelling", request.url.path.split("/")[3])
+        )
+    )
+    operations = ops()
+    real_cancel, real_acancel = operations.cancel, operations.acancel
+
+    def cancel(invocation_id: str, **kwargs: Any) -> CancelOutcome:
+        if invocation_id == IDS[0]:
+            raise RuntimeError("a bug")
+        return real_cancel(invocation_id, **kwargs)
+
+    async def acancel(invocation_id: str, **kwargs: Any) -> CancelOutcome:
+        if invocation_id == IDS[0]:
+            raise RuntimeError("a bug")
+        return await real_acancel(invocation_id, **kwargs)
+
+    def on_result(result: CancelOutcome) -> None:
+        raise ValueError("a broken progress bar")
+
+    monkeypatch.setattr(operations, "cancel", cancel)
+    monkeypatch.setattr(operations, "acancel", acancel)
+    if mode == "sync":
+        batch = operations.cancel_many(IDS[:4], on_result=on_result)
+    else:
+        batch = asyncio.run(operations.acancel_many(IDS[:4], on_result=on_result))
+    assert batch.counts == {"cancel_requested": 3, "failed": 1}
+    assert batch.results[0].error_code == "internal_error"
+    assert "a bug" not in batch.results[0].message
+
+
+def test_a_tool_never_raises_even_for_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    operations = ops()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(operations, "cancel", broken)
+    result = CANCEL_INVOCATION.run(operations, CancelInvocationInput(invocation_id=INVOCATION_ID))
+    assert result.is_error
+    assert "failed unexpectedly" in result.text
+    assert "secret internals" not in result.text
+
+
+def test_an_unwritable_audit_log_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(BctrlConfigError, match="BCTRL_AUDIT_LOG"):
+        ops(audit_log=tmp_path / "missing-dir" / "audit.jsonl")
+
+
+def test_guardrails_refuse_impossible_limits() -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        Guardrails(concurrency=0)
+    with pytest.raises(ValueError, match="max_cancels"):
+        Guardrails(max_cancels=-1)
