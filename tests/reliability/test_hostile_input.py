@@ -11,6 +11,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+import anyio
 import httpx
 import respx
 from hypothesis import HealthCheck, event, given, settings
@@ -96,3 +97,34 @@ def test_any_payload_reaches_only_documented_urls(
     assert result.text
     if result.is_error:
         assert "Traceback" not in result.text
+
+
+tool_names = st.one_of(st.sampled_from([spec.name for spec in TOOL_SPECS]), st.text(max_size=12))
+raw_arguments = st.one_of(payloads, st.dictionaries(st.text(max_size=8), values, max_size=4))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls=st.lists(st.tuples(tool_names, raw_arguments), min_size=1, max_size=12))
+def test_the_mcp_server_answers_every_malformed_call_and_stays_alive(
+    calls: list[tuple[str, dict[str, Any]]],
+) -> None:
+    from mcp import Client
+
+    from mcp_server import create_server
+
+    client_settings = ClientSettings(api_key="k", base_url=BASE_URL, max_retries=0)
+    server = create_server(settings=client_settings, guardrails=Guardrails())
+
+    async def session() -> None:
+        async with Client(server) as client:
+            for name, arguments in calls:
+                result = await client.call_tool(name, arguments)
+                assert result.content, (name, arguments)
+                if name not in {spec.name for spec in TOOL_SPECS}:
+                    assert result.is_error
+            listed = await client.list_tools()  # still serving
+            assert {tool.name for tool in listed.tools} == {spec.name for spec in TOOL_SPECS}
+
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=responder)
+        anyio.run(session)
