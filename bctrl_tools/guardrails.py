@@ -21,7 +21,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bctrl_tools.errors import BctrlConfigError
 
@@ -45,6 +45,13 @@ class Guardrails(BaseModel):
     self_invocation_id: str | None = None
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
     audit_log: Path | None = None
+
+    @model_validator(mode="after")
+    def _read_only_wins(self) -> Guardrails:
+        # BCTRL_READ_ONLY is the operator's switch: no argument built in code turns it off.
+        if not self.read_only and _flag(os.environ, "BCTRL_READ_ONLY"):
+            object.__setattr__(self, "read_only", True)
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Guardrails:

@@ -84,3 +84,13 @@ def test_read_only_offers_only_read_only_tools() -> None:
     assert names == ["get_invocation"]
     every = [spec.name for spec in offered_specs(Guardrails())]
     assert every == ["cancel_invocation", "cancel_invocations", "get_invocation"]
+
+
+def test_read_only_from_the_environment_wins_over_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BCTRL_READ_ONLY", "1")
+    assert Guardrails(read_only=False).read_only
+    assert Guardrails.from_env(read_only=False).read_only
+    monkeypatch.setenv("BCTRL_READ_ONLY", "0")
+    assert not Guardrails().read_only
