@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from bctrl_tools.outcomes import (
     InvocationReport,
     Outcome,
     describe_progress,
+    parse_timestamp,
 )
 from bctrl_tools.settings import ClientSettings
 
@@ -159,7 +161,7 @@ class Operations:
         confirm: SyncConfirm | None = None,
     ) -> CancelOutcome:
         """Cancel one invocation; never raises for API or network failures."""
-        flow = self._cancel_flow(invocation_id, wait_seconds, reason)
+        flow = self._cancel_flow(invocation_id, wait_seconds, reason, None)
         return self._run(flow, confirm)
 
     def get(self, invocation_id: str) -> InvocationReport:
@@ -174,13 +176,19 @@ class Operations:
         reason: str = "",
         on_result: OnResult | None = None,
     ) -> BatchOutcome:
-        """Cancel many, ``concurrency`` at a time, this agent's own invocation last."""
+        """Cancel many, ``concurrency`` at a time, this agent's own invocation last.
+
+        ``wait_seconds`` bounds the whole batch's waiting, not each item's.
+        """
         siblings, own = self._batch_order(invocation_ids)
+        wait_until = time.monotonic() + wait_seconds
 
         def one(invocation_id: str) -> CancelOutcome:
             result = self._guarded(
                 invocation_id,
-                lambda: self.cancel(invocation_id, wait_seconds=wait_seconds, reason=reason),
+                lambda: self._run(
+                    self._cancel_flow(invocation_id, wait_seconds, reason, wait_until), None
+                ),
             )
             if on_result is not None:
                 _report(on_result, result)
@@ -224,7 +232,7 @@ class Operations:
         confirm: AsyncConfirm | None = None,
     ) -> CancelOutcome:
         """Cancel one invocation; never raises for API or network failures."""
-        flow = self._cancel_flow(invocation_id, wait_seconds, reason)
+        flow = self._cancel_flow(invocation_id, wait_seconds, reason, None)
         return await self._arun(flow, confirm)
 
     async def aget(self, invocation_id: str) -> InvocationReport:
@@ -242,19 +250,20 @@ class Operations:
     ) -> BatchOutcome:
         """Cancel many, ``concurrency`` at a time, this agent's own invocation last.
 
-        ``on_result`` (sync or async) is called as each item completes.
+        ``on_result`` (sync or async) is called as each item completes; ``wait_seconds``
+        bounds the whole batch's waiting, not each item's.
         """
         siblings, own = self._batch_order(invocation_ids)
         gate = asyncio.Semaphore(self.guardrails.concurrency)
+        wait_until = time.monotonic() + wait_seconds
+
+        async def cancel(invocation_id: str) -> CancelOutcome:
+            flow = self._cancel_flow(invocation_id, wait_seconds, reason, wait_until)
+            return await self._arun(flow, confirm)
 
         async def one(invocation_id: str) -> CancelOutcome:
             async with gate:
-                result = await self._aguarded(
-                    invocation_id,
-                    self.acancel(
-                        invocation_id, wait_seconds=wait_seconds, reason=reason, confirm=confirm
-                    ),
-                )
+                result = await self._aguarded(invocation_id, cancel(invocation_id))
             if on_result is not None:
                 await _areport(on_result, result)
             return result
@@ -292,7 +301,7 @@ class Operations:
         return InvocationReport.of(invocation)
 
     def _cancel_flow(
-        self, requested_id: str, wait_seconds: int, reason: str
+        self, requested_id: str, wait_seconds: int, reason: str, wait_until: float | None
     ) -> Flow[CancelOutcome]:
         try:
             invocation_id = check_invocation_id(self.resolve(requested_id))
@@ -327,6 +336,7 @@ class Operations:
             return self._finish(_refused(invocation_id, self._spent(), before), reason)
         space = before.space_id if before else None
         self.audit.record("request", invocation_id, space_id=space, reason=reason)
+        sent_at = time.time()
         try:
             after = yield Cancel(invocation_id)
         except ConflictError as exc:
@@ -334,11 +344,14 @@ class Operations:
         except BctrlError as exc:
             return self._finish(_from_error(invocation_id, exc, before), reason)
         if after.is_terminal:
-            return self._finish(_terminal_answer(after, before), reason)
+            return self._finish(_terminal_answer(after, before, sent_at), reason)
         note = ""
         if wait_seconds > 0:
+            until = time.monotonic() + wait_seconds if wait_until is None else wait_until
+            left_ms = int((until - time.monotonic()) * 1000)
             try:
-                after = yield Wait(invocation_id, wait_seconds * 1000)
+                if left_ms > 0:  # a batch's shared wait may already be spent
+                    after = yield Wait(invocation_id, left_ms)
             except BctrlError as exc:
                 note = f" Waiting for it to stop failed: {exc}"
             if after.status == InvocationStatus.CANCELLED:
@@ -464,12 +477,19 @@ async def _areport(on_result: OnResult, result: CancelOutcome) -> None:
         logger.exception("on_result failed for %s", result.invocation_id)
 
 
-def _terminal_answer(after: Invocation, before: Invocation | None) -> CancelOutcome:
-    """A cancel answered with a finished record: did this cancel finish it?"""
-    live_before = before is None or not before.is_terminal
-    if after.status == InvocationStatus.CANCELLED and live_before:
-        return _cancelled(after)
-    return _finished(after, raced=before is not None and not before.is_terminal)
+def _terminal_answer(after: Invocation, before: Invocation | None, sent_at: float) -> CancelOutcome:
+    """A cancel answered with a finished record: did this cancel finish it, or an earlier one?"""
+    seen_live = before is not None and not before.is_terminal
+    if after.status == InvocationStatus.CANCELLED:
+        requested = parse_timestamp(after.cancel_requested_at)
+        # Without a read before, the record's own cancelRequestedAt tells (clocks may differ).
+        if seen_live or (requested is not None and requested >= sent_at - _CLOCK_SLACK):
+            return _cancelled(after)
+    return _finished(after, raced=seen_live)
+
+
+# How far the server's clock may be behind ours when judging "cancelled just now".
+_CLOCK_SLACK = 30.0
 
 
 _READ_ONLY = (

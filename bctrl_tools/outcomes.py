@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -22,6 +22,7 @@ __all__ = [
     "InvocationReport",
     "Outcome",
     "describe_progress",
+    "parse_timestamp",
 ]
 
 
@@ -111,10 +112,10 @@ class InvocationReport(_Report):
     def of(cls, invocation: Invocation, now: float | None = None) -> InvocationReport:
         now = time.time() if now is None else now
         progress = invocation.progress
-        started = _epoch(invocation.started_at)
-        ended = _epoch(invocation.finished_at)
+        started = parse_timestamp(invocation.started_at)
+        ended = parse_timestamp(invocation.finished_at)
         running = None if started is None else max(0.0, (ended or now) - started)
-        heartbeat = _epoch(invocation.last_heartbeat_at)
+        heartbeat = parse_timestamp(invocation.last_heartbeat_at)
         age = None if heartbeat is None or invocation.is_terminal else max(0.0, now - heartbeat)
         report = cls(
             invocation_id=invocation.id,
@@ -156,14 +157,17 @@ def describe_progress(step: int | None, total: int | None, call: str | None) -> 
     return where
 
 
-def _epoch(timestamp: str | None) -> float | None:
+def parse_timestamp(timestamp: str | None) -> float | None:
+    """Seconds since the epoch of an API timestamp, or None if absent or unreadable."""
     if not timestamp:
         return None
     try:
         # fromisoformat before 3.11 does not read a trailing "Z".
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # The API speaks UTC; a timestamp without an offset is read as UTC, not local time.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _duration(seconds: float) -> str:

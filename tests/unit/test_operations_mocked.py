@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +56,45 @@ def test_a_409_is_read_back_before_it_is_called_finished(
     assert result.status == status_after
 
 
-def test_a_cancel_answered_cancelled_is_cancelled(api: respx.MockRouter) -> None:
-    api.post(CANCEL).respond(200, json=record("cancelled"))
+def test_a_cancel_answered_cancelled_just_now_is_cancelled(api: respx.MockRouter) -> None:
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    api.post(CANCEL).respond(200, json={**record("cancelled"), "cancelRequestedAt": now})
     assert ops().cancel(INVOCATION_ID).outcome is Outcome.CANCELLED
+
+
+def test_a_cancel_answered_cancelled_long_ago_is_already_finished(api: respx.MockRouter) -> None:
+    api.post(CANCEL).respond(200, json=record("cancelled"))  # cancelRequestedAt hours ago
+    assert ops().cancel(INVOCATION_ID).outcome is Outcome.ALREADY_FINISHED
+
+
+def test_a_batch_shares_one_wait_deadline(api: respx.MockRouter) -> None:
+    waits: list[int] = []
+
+    async def wait(request: httpx.Request) -> httpx.Response:
+        timeout_ms = json.loads(request.content)["timeoutMs"]
+        waits.append(timeout_ms)
+        await asyncio.sleep(timeout_ms / 1000)
+        return httpx.Response(200, json=record("cancelling", request.url.path.split("/")[3]))
+
+    api.post(url__regex=r"/cancel$").mock(
+        side_effect=lambda request: httpx.Response(
+            200, json=record("cancelling", request.url.path.split("/")[3])
+        )
+    )
+    api.post(url__regex=r"/wait$").mock(side_effect=wait)
+    operations = ops(concurrency=2)
+
+    async def go() -> Any:
+        try:
+            return await operations.acancel_many(IDS[:6], wait_seconds=1)
+        finally:
+            await operations.aclose()
+
+    batch = asyncio.run(go())
+    assert batch.counts == {"cancel_requested": 6}
+    # The first two waited out the second; nothing was left for the other four.
+    assert len(waits) == 2
+    assert all(0 < w <= 1000 for w in waits)
 
 
 def test_finishing_on_its_own_meanwhile_is_reported_as_such(api: respx.MockRouter) -> None:
@@ -119,23 +157,17 @@ def test_a_broken_item_or_callback_never_aborts_the_batch(
         )
     )
     operations = ops()
-    real_cancel, real_acancel = operations.cancel, operations.acancel
+    real_flow = operations._cancel_flow
 
-    def cancel(invocation_id: str, **kwargs: Any) -> CancelOutcome:
+    def flow(invocation_id: str, *args: Any) -> Any:
         if invocation_id == IDS[0]:
             raise RuntimeError("a bug")
-        return real_cancel(invocation_id, **kwargs)
-
-    async def acancel(invocation_id: str, **kwargs: Any) -> CancelOutcome:
-        if invocation_id == IDS[0]:
-            raise RuntimeError("a bug")
-        return await real_acancel(invocation_id, **kwargs)
+        return real_flow(invocation_id, *args)
 
     def on_result(result: CancelOutcome) -> None:
         raise ValueError("a broken progress bar")
 
-    monkeypatch.setattr(operations, "cancel", cancel)
-    monkeypatch.setattr(operations, "acancel", acancel)
+    monkeypatch.setattr(operations, "_cancel_flow", flow)
     if mode == "sync":
         batch = operations.cancel_many(IDS[:4], on_result=on_result)
     else:
