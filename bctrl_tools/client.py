@@ -23,6 +23,11 @@ __all__ = ["DEFAULT_WAIT_MS", "AsyncBctrlClient", "BctrlClient"]
 DEFAULT_WAIT_MS = 30_000
 
 
+def _pause(seconds: float) -> None:
+    # One name for the sync retry sleep, so tests replace it here and nowhere else.
+    time.sleep(seconds)
+
+
 async def _sleep(seconds: float) -> None:
     # Imported here, not at the top: only a retry sleeps, and asyncio costs
     # `import bctrl_tools` ~13 ms for sync users who never need it.
@@ -99,7 +104,7 @@ class BctrlClient(_ClientBase):
             step = next(exchange)
             while True:
                 if isinstance(step, float):
-                    time.sleep(step)
+                    _pause(step)
                     step = exchange.send(None)
                     continue
                 try:

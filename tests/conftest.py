@@ -69,6 +69,6 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def fake_async_sleep(delay: float) -> None:
         delays.append(delay)
 
-    monkeypatch.setattr("bctrl_tools.client.time.sleep", delays.append)
+    monkeypatch.setattr("bctrl_tools.client._pause", delays.append)
     monkeypatch.setattr("bctrl_tools.client._sleep", fake_async_sleep)
     return delays
