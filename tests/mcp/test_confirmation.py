@@ -153,3 +153,18 @@ async def test_only_the_answered_round_is_audited(
         if line["invocation_id"] == INVOCATION_ID
     ]
     assert events == [("request", None), ("result", "cancel_requested")]
+
+
+def test_only_answers_to_questions_asked_last_round_count() -> None:
+    from mcp_types import InputResponses
+
+    from mcp_server.confirmation import _answers
+
+    accept = ElicitResult(action="accept", content={"cancel": True})
+    responses: InputResponses = {
+        "cancel:asked": accept,
+        "cancel:never-asked": accept,
+        "other:asked": accept,
+    }
+    assert _answers(responses, ["asked"]) == {"asked": "accept"}
+    assert _answers(responses, []) == {}
