@@ -200,3 +200,19 @@ def test_guardrails_refuse_impossible_limits() -> None:
         Guardrails(concurrency=0)
     with pytest.raises(ValueError, match="max_cancels"):
         Guardrails(max_cancels=-1)
+
+
+def test_each_event_loop_gets_its_own_pool_and_all_are_closed(api: respx.MockRouter) -> None:
+    api.get(GET).respond(200, json=record("running"))
+    operations = ops()
+    clients = []
+
+    async def read() -> None:
+        await operations.aget(INVOCATION_ID)
+        clients.append(operations.async_client)
+
+    asyncio.run(read())
+    asyncio.run(read())  # a second loop: the first loop's pool is unusable here
+    assert clients[0] is not clients[1]
+    asyncio.run(operations.aclose())
+    assert all(client._http.is_closed for client in clients)

@@ -93,3 +93,13 @@ def test_a_key_no_header_can_carry_is_refused_without_echo(key: str) -> None:
     with pytest.raises(ValueError, match="BCTRL_API_KEY") as built:
         ClientSettings(api_key=key)
     assert "secret" not in str(resolved.value) + str(built.value)
+
+
+def test_a_key_inside_a_transport_error_is_redacted(
+    api: respx.MockRouter, invoke: Invoke, no_backoff: list[float]
+) -> None:
+    api.post(CANCEL).mock(side_effect=httpx.ConnectError(f"Illegal header b'Bearer {CANARY_KEY}'"))
+    with pytest.raises(BctrlError) as caught:
+        invoke("cancel_invocation", INVOCATION_ID)
+    assert CANARY_KEY not in str(caught.value)
+    assert "[redacted]" in str(caught.value)
