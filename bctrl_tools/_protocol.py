@@ -14,10 +14,10 @@ import random
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from bctrl_tools._version import __version__
 from bctrl_tools.errors import (
@@ -46,38 +46,66 @@ _SNIPPET_LENGTH = 200
 _REDACTED = "[redacted]"
 
 
+Model = TypeVar("Model", bound=BaseModel)
+
+
 @dataclass(frozen=True)
-class Call:
-    """One API operation: what to send, and what the caller was trying to do."""
+class Call(Generic[Model]):
+    """One API operation: what to send, what answers it, and how to name it in messages.
+
+    ``action`` and ``noun`` make every message say what was asked for ("Could not
+    cancel invocation '…'", "No such run is visible …"); ``target`` is the id acted on,
+    if any.
+    """
 
     method: str
     path: str
-    invocation_id: str
+    action: str
+    noun: str
+    response_model: type[Model]
+    target: str | None = None
     body: dict[str, Any] | None = None
     extra_read_seconds: float = 0.0
 
+    def describe(self) -> str:
+        """What the call tried to do, e.g. ``cancel invocation '3f2c…'``."""
+        if self.target is None:
+            return f"{self.action} {self.noun}s"
+        return f"{self.action} {self.noun} {self.target!r}"
 
-def cancel_call(invocation_id: str) -> Call:
+
+def cancel_call(invocation_id: str) -> Call[Invocation]:
     # The reference sends an empty JSON object as the cancel body.
-    return Call("POST", f"/v1/invocations/{id_segment(invocation_id)}/cancel", invocation_id, {})
+    path = f"/v1/invocations/{id_segment(invocation_id)}/cancel"
+    return Call("POST", path, "cancel", "invocation", Invocation, invocation_id, {})
 
 
-def get_call(invocation_id: str) -> Call:
-    return Call("GET", f"/v1/invocations/{id_segment(invocation_id)}", invocation_id)
+def get_call(invocation_id: str) -> Call[Invocation]:
+    path = f"/v1/invocations/{id_segment(invocation_id)}"
+    return Call("GET", path, "read", "invocation", Invocation, invocation_id)
 
 
-def wait_call(invocation_id: str, timeout_ms: int) -> Call:
+def wait_call(invocation_id: str, timeout_ms: int) -> Call[Invocation]:
     if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms < 0:
         raise ValueError(
             f"Invalid timeout_ms={timeout_ms!r}: expected a whole number of milliseconds >= 0."
         )
     path = f"/v1/invocations/{id_segment(invocation_id)}/wait"
     # The server holds the request open for up to timeout_ms, so the read timeout grows too.
-    return Call("POST", path, invocation_id, {"timeoutMs": timeout_ms}, timeout_ms / 1000)
+    return Call(
+        "POST",
+        path,
+        "wait for",
+        "invocation",
+        Invocation,
+        invocation_id,
+        {"timeoutMs": timeout_ms},
+        timeout_ms / 1000,
+    )
 
 
 # Yields a request to send or seconds to sleep; is sent the answer (None after a sleep).
-Exchange = Generator[httpx.Request | float, httpx.Response | httpx.RequestError | None, Invocation]
+Exchange = Generator[httpx.Request | float, httpx.Response | httpx.RequestError | None, Model]
 
 
 class _BearerAuth(httpx.Auth):
@@ -104,8 +132,10 @@ class Protocol:
         # Built once: every call but a wait uses the same timeouts.
         self._timeout = httpx.Timeout(settings.timeout)
 
-    def exchange(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> Exchange:
-        """Send, read, retry: returns the record, or raises the error the last answer meant."""
+    def exchange(
+        self, client: httpx.Client | httpx.AsyncClient, call: Call[Model]
+    ) -> Exchange[Model]:
+        """Send, read, retry: returns the parsed answer, or raises what the last answer meant."""
         attempt = 0
         while True:
             answer = yield self.build(client, call)
@@ -127,7 +157,7 @@ class Protocol:
             yield delay
             attempt += 1
 
-    def build(self, client: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+    def build(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         timeout = self._timeout
         if call.extra_read_seconds:
             seconds = self.settings.timeout
@@ -140,23 +170,24 @@ class Protocol:
             timeout=timeout,
         )
 
-    def parse(self, call: Call, response: httpx.Response) -> Invocation:
-        """The record in a 2xx response, or the error a non-2xx response stands for."""
+    def parse(self, call: Call[Model], response: httpx.Response) -> Model:
+        """The call's model from a 2xx response, or the error a non-2xx response stands for."""
         if not response.is_success:
             raise self.api_error(call, response)
         try:
             # The common case in one pass in pydantic-core, from the bytes: no str decode,
             # no charset parsing. A body it rejects is read again below to say what is wrong.
-            return Invocation.model_validate_json(response.content)
+            return call.response_model.model_validate_json(response.content)
         except ValidationError:
             pass
-        body = self._json_body(response)
+        body = self._json_body(call, response)
         try:
-            return Invocation.model_validate(body)
+            return call.response_model.model_validate(body)
         except ValidationError as exc:
-            raise self._invalid(response, "schema", _schema_problems(exc)) from None
+            problems = _schema_problems(call.noun, exc)
+            raise self._invalid(call, response, "schema", problems) from None
 
-    def api_error(self, call: Call, response: httpx.Response) -> BctrlAPIError:
+    def api_error(self, call: Call[Any], response: httpx.Response) -> BctrlAPIError:
         envelope = _Envelope.read(response, self._redact)
         cls, advice = _error_kind(response.status_code, call)
         fields: dict[str, Any] = {
@@ -173,17 +204,17 @@ class Protocol:
         message = _compose(call, response.status_code, envelope, advice)
         return cls(message, **fields)
 
-    def transport_error(self, call: Call, exc: httpx.RequestError) -> BctrlConnectionError:
+    def transport_error(self, call: Call[Any], exc: httpx.RequestError) -> BctrlConnectionError:
         where = self.settings.base_url
         if isinstance(exc, httpx.TimeoutException):
             seconds = self.settings.timeout + call.extra_read_seconds
             return BctrlTimeoutError(
-                f"Timed out trying to {_verb(call)} at {where} after {seconds:g} s "
+                f"Timed out trying to {call.describe()} at {where} after {seconds:g} s "
                 f"({type(exc).__name__}). bctrl may be slow or unreachable; it is safe to try "
                 "again, or raise timeout= / BCTRL_TIMEOUT."
             )
         return BctrlConnectionError(
-            f"Could not reach bctrl at {where} to {_verb(call)} ({type(exc).__name__}: "
+            f"Could not reach bctrl at {where} to {call.describe()} ({type(exc).__name__}: "
             f"{self._redact(str(exc)) or 'no detail'}). Check BCTRL_BASE_URL and the network; "
             "it is safe to try again."
         )
@@ -206,33 +237,36 @@ class Protocol:
         # Jitter spreads out the retries of many clients failing at once.
         return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (not cryptographic)
 
-    def log_attempt(self, call: Call, attempt: int, outcome: str) -> None:
+    def log_attempt(self, call: Call[Any], attempt: int, outcome: str) -> None:
         # Method, path and status only: headers (and so the key) are never logged.
         logger.debug("%s %s attempt %d: %s", call.method, call.path, attempt + 1, outcome)
 
-    def _json_body(self, response: httpx.Response) -> Any:
+    def _json_body(self, call: Call[Any], response: httpx.Response) -> Any:
         text = response.text
         if not text.strip():
-            raise self._invalid(response, "empty", "the body was empty")
+            raise self._invalid(call, response, "empty", "the body was empty")
         if _looks_like_html(response, text):
-            raise self._invalid(response, "html", "it sent an HTML page instead of JSON")
+            raise self._invalid(call, response, "html", "it sent an HTML page instead of JSON")
         try:
             return json.loads(text)
         except json.JSONDecodeError:
             if text.lstrip()[:1] in {"{", "["}:
                 problem = "the JSON body was cut short or malformed"
-                raise self._invalid(response, "truncated", problem) from None
-            raise self._invalid(response, "not_json", "the body was not JSON") from None
+                raise self._invalid(call, response, "truncated", problem) from None
+            raise self._invalid(call, response, "not_json", "the body was not JSON") from None
 
-    def _invalid(self, response: httpx.Response, reason: str, problem: str) -> InvalidResponseError:
+    def _invalid(
+        self, call: Call[Any], response: httpx.Response, reason: str, problem: str
+    ) -> InvalidResponseError:
         snippet = _snippet(self._redact(response.text))
         request_id = _text(response.headers.get("x-request-id"), self._redact)
         where = f", request id {request_id}" if request_id else ""
         return InvalidResponseError(
             f"bctrl answered HTTP {response.status_code}{where}, but {problem}, so the "
-            f"invocation record could not be read. Start of the body: {snippet!r}. The request "
-            "did reach the server: check the invocation with get_invocation before retrying, and "
-            "check BCTRL_BASE_URL points at the bctrl API rather than a proxy or web page.",
+            f"{call.noun} record could not be read. Start of the body: {snippet!r}. The "
+            f"request did reach the server: check the {call.noun} with get_{call.noun} before "
+            "retrying, and check BCTRL_BASE_URL points at the bctrl API rather than a proxy or "
+            "web page.",
             status_code=response.status_code,
             reason=reason,
             snippet=snippet,
@@ -292,22 +326,23 @@ def _text(value: Any, redact: Callable[[str], str]) -> str | None:
     return redact(str(value)) if value not in (None, "") else None
 
 
-def _error_kind(status: int, call: Call) -> tuple[type[BctrlAPIError], str]:
+def _error_kind(status: int, call: Call[Any]) -> tuple[type[BctrlAPIError], str]:
+    noun = call.noun
     if status == 401:
         return AuthenticationError, (
             "Check that BCTRL_API_KEY (or api_key=) holds a valid, unrevoked bctrl API key."
         )
     if status == 403:
         return PermissionDeniedError, (
-            "This API key may not act on this invocation; use a key with access to its space."
+            f"This API key may not act on this {noun}; use a key with access to its space."
         )
     if status == 404:
         return NotFoundError, (
-            "No such invocation is visible to this API key: it does not exist, or belongs to "
+            f"No such {noun} is visible to this API key: it does not exist, or belongs to "
             "another account or environment. Check the id and BCTRL_BASE_URL."
         )
     if status == 409:
-        return ConflictError, "The invocation is already finished, so there is nothing to change."
+        return ConflictError, f"The {noun} is already finished, so there is nothing to change."
     if status == 429:
         return RateLimitError, "Too many requests; wait a little, then try again."
     if status in {400, 422}:
@@ -317,20 +352,14 @@ def _error_kind(status: int, call: Call) -> tuple[type[BctrlAPIError], str]:
     return BctrlAPIError, "See the message above."
 
 
-def _compose(call: Call, status: int, envelope: _Envelope, advice: str) -> str:
+def _compose(call: Call[Any], status: int, envelope: _Envelope, advice: str) -> str:
     labels = [f"HTTP {status}"]
     if envelope.code:
         labels.append(f"code {envelope.code}")
     if envelope.request_id:
         labels.append(f"request id {envelope.request_id}")
     said = envelope.message.rstrip(".")
-    return f"Could not {_verb(call)} ({', '.join(labels)}): {said}. {advice}"
-
-
-def _verb(call: Call) -> str:
-    action = call.path.rsplit("/", 1)[-1]
-    what = {"cancel": "cancel", "wait": "wait for"}.get(action, "read")
-    return f"{what} invocation {call.invocation_id!r}"
+    return f"Could not {call.describe()} ({', '.join(labels)}): {said}. {advice}"
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -359,11 +388,11 @@ def _snippet(text: str) -> str:
     return flat if len(flat) <= _SNIPPET_LENGTH else flat[: _SNIPPET_LENGTH - 3] + "..."
 
 
-def _schema_problems(exc: ValidationError) -> str:
+def _schema_problems(noun: str, exc: ValidationError) -> str:
     problems = [
         f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
         for error in exc.errors(include_url=False, include_input=False)[:3]
     ]
     more = exc.error_count() - len(problems)
     suffix = f" (and {more} more)" if more > 0 else ""
-    return f"the body did not match the invocation schema ({'; '.join(problems)}{suffix})"
+    return f"the body did not match the {noun} schema ({'; '.join(problems)}{suffix})"

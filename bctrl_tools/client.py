@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import cast
 
 import httpx
 from pydantic import SecretStr
 
-from bctrl_tools._protocol import Call, Protocol, cancel_call, get_call, wait_call
+from bctrl_tools._protocol import Call, Model, Protocol, cancel_call, get_call, wait_call
 from bctrl_tools.models import Invocation
 from bctrl_tools.settings import ClientSettings
 
@@ -98,7 +97,7 @@ class BctrlClient(_ClientBase):
         """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
         return self._send(wait_call(invocation_id, timeout_ms))
 
-    def _send(self, call: Call) -> Invocation:
+    def _send(self, call: Call[Model]) -> Model:
         exchange = self._protocol.exchange(self._http, call)
         try:
             step = next(exchange)
@@ -115,7 +114,8 @@ class BctrlClient(_ClientBase):
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:
-            return cast(Invocation, done.value)
+            result: Model = done.value
+            return result
 
     def close(self) -> None:
         if self._owns_http:
@@ -168,7 +168,7 @@ class AsyncBctrlClient(_ClientBase):
         """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
         return await self._send(wait_call(invocation_id, timeout_ms))
 
-    async def _send(self, call: Call) -> Invocation:
+    async def _send(self, call: Call[Model]) -> Model:
         exchange = self._protocol.exchange(self._http, call)
         try:
             step = next(exchange)
@@ -185,7 +185,8 @@ class AsyncBctrlClient(_ClientBase):
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:
-            return cast(Invocation, done.value)
+            result: Model = done.value
+            return result
 
     async def aclose(self) -> None:
         if self._owns_http:
