@@ -18,7 +18,8 @@ from typing import Any
 
 from bctrl_tools.errors import BctrlConfigError, BctrlError
 from bctrl_tools.guardrails import Guardrails
-from bctrl_tools.operations import MAX_BATCH, MAX_WAIT_SECONDS, Operations
+from bctrl_tools.limits import MAX_BATCH, MAX_WAIT_SECONDS
+from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, InvocationReport, Outcome
 
 __all__ = ["main"]
@@ -128,8 +129,8 @@ def _cancel_table(batch: BatchOutcome) -> None:
 def _get_table(reports: list[InvocationReport]) -> None:
     rows = [
         (
-            r.invocation_id,
-            r.status,
+            r.invocation_id or "",
+            r.status or "",
             f"{r.step}/{r.total_steps}" if r.step is not None else "",
             r.current_call or "",
             _seconds(r.running_seconds),

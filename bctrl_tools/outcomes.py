@@ -12,16 +12,20 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from bctrl_tools.models import Invocation
+from bctrl_tools.errors import BctrlError, NotFoundError
+from bctrl_tools.models import Invocation, InvocationStatus
+from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 
 __all__ = [
+    "READ_ONLY",
     "BatchOutcome",
     "CancelOutcome",
     "InvocationReport",
     "Outcome",
     "describe_progress",
+    "outside_spaces",
     "parse_timestamp",
 ]
 
@@ -35,7 +39,7 @@ class Outcome(str, Enum):
     NOT_FOUND = "not_found"
     REFUSED = "refused"  # a guardrail said no; nothing was sent
     DRY_RUN = "dry_run"  # would have been cancelled; nothing was sent
-    FAILED = "failed"  # the API or the network failed; see error_code
+    FAILED = "failed"  # the API or the network failed; see error
 
     @property
     def is_error(self) -> bool:
@@ -48,33 +52,154 @@ class Outcome(str, Enum):
         return self in {Outcome.CANCEL_REQUESTED, Outcome.CANCELLED, Outcome.ALREADY_FINISHED}
 
 
-class _Report(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class CancelOutcome(_Report):
+class CancelOutcome(ToolOutput):
     """The result of cancelling one invocation."""
 
-    invocation_id: str = Field(description="The invocation the cancel was for.")
-    outcome: Outcome = Field(description="What became of the cancel request.")
+    invocation_id: str = Field(
+        default="", description="The invocation the cancel was for (empty if never known)."
+    )
+    outcome: Outcome = Field(default=Outcome.FAILED, description="What became of the request.")
     status: str | None = Field(
         default=None, description="The invocation's status after the call, when known."
     )
-    message: str = Field(description="One line for the model or person reading it.")
-    error_code: str | None = Field(default=None, description="The API's error code, if any.")
-    request_id: str | None = Field(default=None, description="The API request id, if any.")
     space_id: str | None = Field(default=None, description="The invocation's space, when known.")
     invocation: dict[str, Any] | None = Field(
         default=None, description="The full invocation record (camelCase), when known."
     )
 
+    @property
+    def request_id(self) -> str | None:
+        """The API request id of the failure, if any."""
+        return self.error.request_id if self.error else None
 
-class BatchOutcome(_Report):
+    # --- one builder per way a cancel can end -----------------------------------------
+
+    @classmethod
+    def of(
+        cls,
+        invocation_id: str,
+        outcome: Outcome,
+        message: str,
+        invocation: Invocation | None = None,
+        error: BaseException | None = None,
+    ) -> CancelOutcome:
+        return cls(
+            invocation_id=invocation_id,
+            outcome=outcome,
+            status=str(invocation.status) if invocation else None,
+            message=message,
+            is_error=outcome.is_error,
+            error=ErrorInfo.of(error) if error is not None else None,
+            space_id=invocation.space_id if invocation else None,
+            invocation=invocation.to_json_dict() if invocation else None,
+        )
+
+    @classmethod
+    def failed(cls, invocation_id: str, error: BaseException) -> CancelOutcome:
+        """Bad input, or a failure no flow expected; a bug's own text stays in the log."""
+        message = (
+            str(error)
+            if isinstance(error, BctrlError | ValueError)
+            else (
+                f"Cancelling invocation {invocation_id} failed unexpectedly "
+                f"({type(error).__name__}); check it with get_invocation."
+            )
+        )
+        return cls.of(invocation_id, Outcome.FAILED, message, error=error)
+
+    @classmethod
+    def from_error(
+        cls, invocation_id: str, error: BctrlError, invocation: Invocation | None = None
+    ) -> CancelOutcome:
+        kind = Outcome.NOT_FOUND if isinstance(error, NotFoundError) else Outcome.FAILED
+        return cls.of(invocation_id, kind, str(error), invocation, error)
+
+    @classmethod
+    def refused(
+        cls, invocation_id: str, why: str, invocation: Invocation | None = None
+    ) -> CancelOutcome:
+        return cls.of(invocation_id, Outcome.REFUSED, why, invocation)
+
+    @classmethod
+    def finished(cls, invocation: Invocation, raced: bool = False) -> CancelOutcome:
+        how = "finished on its own" if raced else "had already finished"
+        message = f"Invocation {invocation.id} {how} ({invocation.status}); nothing to cancel."
+        return cls.of(invocation.id, Outcome.ALREADY_FINISHED, message, invocation)
+
+    @classmethod
+    def cancelled(cls, invocation: Invocation) -> CancelOutcome:
+        message = f"Invocation {invocation.id} is cancelled."
+        return cls.of(invocation.id, Outcome.CANCELLED, message, invocation)
+
+    @classmethod
+    def dry_run(cls, invocation: Invocation) -> CancelOutcome:
+        where = _where(invocation)
+        message = (
+            f"Dry run (BCTRL_DRY_RUN is set): invocation {invocation.id} is {invocation.status}"
+            f"{f' at {where}' if where else ''} and would be cancelled. Nothing was sent."
+        )
+        return cls.of(invocation.id, Outcome.DRY_RUN, message, invocation)
+
+    @classmethod
+    def requested(cls, after: Invocation, before: Invocation | None, note: str) -> CancelOutcome:
+        where = _where(before or after)
+        doing = f" It was at {where}." if where else ""
+        message = (
+            f"Cancel requested for invocation {after.id}: it is now {after.status}.{doing}{note}"
+            " It stops shortly; get_invocation shows when it is cancelled."
+        )
+        return cls.of(after.id, Outcome.CANCEL_REQUESTED, message, after)
+
+    @classmethod
+    def terminal_answer(
+        cls, after: Invocation, before: Invocation | None, sent_at: float
+    ) -> CancelOutcome:
+        """A cancel answered with a finished record: did this cancel finish it, or an earlier?"""
+        seen_live = before is not None and not before.is_terminal
+        if after.status == InvocationStatus.CANCELLED:
+            requested = parse_timestamp(after.cancel_requested_at)
+            # Without a read before, the record's own cancelRequestedAt tells (clocks may differ).
+            if seen_live or (requested is not None and requested >= sent_at - _CLOCK_SLACK):
+                return cls.cancelled(after)
+        return cls.finished(after, raced=seen_live)
+
+
+# How far the server's clock may be behind ours when judging "cancelled just now".
+_CLOCK_SLACK = 30.0
+
+READ_ONLY = (
+    "Cancelling is switched off (BCTRL_READ_ONLY is set): this agent may read invocations "
+    "but not cancel them. Nothing was sent."
+)
+
+
+def outside_spaces(invocation: Invocation) -> str:
+    """Why an invocation outside BCTRL_ALLOWED_SPACE_IDS is refused."""
+    return (
+        f"Invocation {invocation.id} is in space {invocation.space_id}, outside the spaces this "
+        "agent may cancel in (BCTRL_ALLOWED_SPACE_IDS). Nothing was sent."
+    )
+
+
+def _where(invocation: Invocation) -> str:
+    progress = invocation.progress
+    if progress is None:
+        return ""
+    return describe_progress(progress.step, progress.total_steps, progress.current_call)
+
+
+class BatchOutcome(ToolOutput):
     """The result of cancelling many invocations: one outcome per distinct id."""
 
-    summary: str = Field(description='One line, e.g. "2 cancel requested, 1 not found".')
-    counts: dict[str, int] = Field(description="How many ids ended in each outcome.")
-    results: list[CancelOutcome] = Field(description="One outcome per distinct id, in order.")
+    summary: str = Field(
+        default="", description='One line, e.g. "2 cancel requested, 1 not found".'
+    )
+    counts: dict[str, int] = Field(
+        default_factory=dict, description="How many ids ended in each outcome."
+    )
+    results: list[CancelOutcome] = Field(
+        default_factory=list, description="One outcome per distinct id, in order."
+    )
 
     @classmethod
     def of(cls, results: list[CancelOutcome]) -> BatchOutcome:
@@ -82,20 +207,39 @@ class BatchOutcome(_Report):
         ordered = {outcome.value: counts[outcome] for outcome in Outcome if counts[outcome]}
         parts = [f"{n} {name.replace('_', ' ')}" for name, n in ordered.items()]
         noun = "invocation" if len(results) == 1 else "invocations"
+        summary = f"{len(results)} {noun}: {', '.join(parts) or 'none'}."
+        all_errors = all(result.outcome.is_error for result in results)
         return cls(
-            summary=f"{len(results)} {noun}: {', '.join(parts) or 'none'}.",
+            message=_batch_line(summary, results, all_errors),
+            is_error=all_errors,
+            summary=summary,
             counts=ordered,
             results=results,
         )
 
 
-class InvocationReport(_Report):
+def _batch_line(summary: str, results: list[CancelOutcome], all_errors: bool) -> str:
+    # The model sees only this line in LangChain, so name what did not stop.
+    unstopped = [r for r in results if not r.outcome.stopped]
+    if not unstopped:
+        return summary
+    shown = "; ".join(f"{r.invocation_id}: {r.outcome.value}" for r in unstopped[:10])
+    more = f"; and {len(unstopped) - 10} more" if len(unstopped) > 10 else ""
+    # When nothing stopped, the reason matters more than the count.
+    why = f" First failure: {unstopped[0].message}" if all_errors else ""
+    return f"{summary} Not stopped: {shown}{more}.{why}"
+
+
+class InvocationReport(ToolOutput):
     """What a supervisor needs to judge whether an invocation has run away."""
 
-    invocation_id: str = Field(description="The invocation's id.")
-    status: str = Field(description="Its status: queued, running, cancelling, succeeded, ...")
-    is_terminal: bool = Field(description="Whether it has finished and can no longer change.")
-    message: str = Field(description="One line summary for the model or person reading it.")
+    invocation_id: str | None = Field(default=None, description="The invocation's id.")
+    status: str | None = Field(
+        default=None, description="Its status: queued, running, cancelling, succeeded, ..."
+    )
+    is_terminal: bool | None = Field(
+        default=None, description="Whether it has finished and can no longer change."
+    )
     step: int | None = Field(default=None, description="The step it is on, counting from 1.")
     total_steps: int | None = Field(default=None, description="How many steps it has.")
     current_call: str | None = Field(default=None, description="The call it is running now.")
@@ -105,8 +249,10 @@ class InvocationReport(_Report):
     heartbeat_age_seconds: float | None = Field(
         default=None, description="Seconds since its last heartbeat; large means stalled."
     )
-    space_id: str = Field(description="The space it belongs to.")
-    invocation: dict[str, Any] = Field(description="The full invocation record (camelCase).")
+    space_id: str | None = Field(default=None, description="The space it belongs to.")
+    invocation: dict[str, Any] | None = Field(
+        default=None, description="The full invocation record (camelCase)."
+    )
 
     @classmethod
     def of(cls, invocation: Invocation, now: float | None = None) -> InvocationReport:
@@ -142,7 +288,7 @@ class InvocationReport(_Report):
         # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
         return (
             f"Invocation {self.invocation_id}: "
-            + "; ".join([self.status, *(part for part in details if part)])
+            + "; ".join([str(self.status), *(part for part in details if part)])
             + "."
         )
 

@@ -18,14 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bctrl_tools.errors import BctrlError
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import EXAMPLE_INVOCATION_ID, MAX_INVOCATION_ID_LENGTH
-from bctrl_tools.operations import (
-    MAX_BATCH,
-    MAX_WAIT_SECONDS,
-    AsyncConfirm,
-    OnResult,
-    Operations,
-)
+from bctrl_tools.limits import MAX_BATCH, MAX_REASON_LENGTH, MAX_WAIT_SECONDS
+from bctrl_tools.operations import AsyncConfirm, OnResult, Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 
 __all__ = [
     "CANCEL_INVOCATION",
@@ -42,6 +38,7 @@ __all__ = [
     "describe_input_error",
     "input_error_result",
     "offered_specs",
+    "tool_result",
 ]
 
 logger = logging.getLogger("bctrl_tools")
@@ -70,20 +67,18 @@ class CancelInvocationInput(_Input):
         min_length=1, max_length=MAX_INVOCATION_ID_LENGTH, description=_ID_HELP
     )
     wait_seconds: int = Field(default=0, ge=0, le=MAX_WAIT_SECONDS, description=_WAIT_HELP)
-    reason: str = Field(default="", max_length=500, description=_REASON_HELP)
+    reason: str = Field(default="", max_length=MAX_REASON_LENGTH, description=_REASON_HELP)
 
 
 class CancelInvocationsInput(_Input):
-    invocation_ids: list[
-        Annotated[str, Field(min_length=1, max_length=MAX_INVOCATION_ID_LENGTH)]
-    ] = Field(
+    invocation_ids: list[InvocationIdItem] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         description=f'1 to {MAX_BATCH} invocation ids (UUIDs, or "self"); duplicates are '
         "dropped and this agent's own invocation is cancelled last.",
     )
     wait_seconds: int = Field(default=0, ge=0, le=MAX_WAIT_SECONDS, description=_WAIT_HELP)
-    reason: str = Field(default="", max_length=500, description=_REASON_HELP)
+    reason: str = Field(default="", max_length=MAX_REASON_LENGTH, description=_REASON_HELP)
 
 
 class GetInvocationInput(_Input):
@@ -124,7 +119,9 @@ class Hooks:
 
 
 In = TypeVar("In", bound=BaseModel)
-Out = TypeVar("Out", bound=BaseModel)
+# Bound to ToolOutput: a spec whose output model lacks message/is_error/error, or cannot
+# hold an error, does not type-check.
+Out = TypeVar("Out", bound=ToolOutput)
 
 
 @dataclass(frozen=True)
@@ -153,12 +150,12 @@ class ToolSpec(Generic[In, Out]):
 
     def run(self, operations: Operations, arguments: In) -> ToolResult:
         try:
-            return _result(self._run(operations, arguments))
+            return tool_result(self._run(operations, arguments))
         except BctrlError as exc:
-            return _error_result(exc)
+            return self.error_result(exc)
         except Exception as exc:  # a bug, or an unwritable audit file: never into the agent
             logger.exception("%s failed unexpectedly", self.name)
-            return _unexpected(self, exc)
+            return self._unexpected(exc)
 
     async def arun(
         self,
@@ -169,12 +166,31 @@ class ToolSpec(Generic[In, Out]):
         on_result: OnResult | None = None,
     ) -> ToolResult:
         try:
-            return _result(await self._arun(operations, arguments, Hooks(confirm, on_result)))
+            output = await self._arun(operations, arguments, Hooks(confirm, on_result))
+            return tool_result(output)
         except BctrlError as exc:
-            return _error_result(exc)
+            return self.error_result(exc)
         except Exception as exc:  # a bug, or an unwritable audit file: never into the agent
             logger.exception("%s failed unexpectedly", self.name)
-            return _unexpected(self, exc)
+            return self._unexpected(exc)
+
+    def failure(self, message: str, error: ErrorInfo) -> ToolResult:
+        """An error as this tool's own output model, so it fits the advertised schema."""
+        return tool_result(self.output_model.failure(message, error))
+
+    def error_result(self, error: BctrlError | ToolInputError) -> ToolResult:
+        """A refused argument or a failed call, shaped like every other error result."""
+        return self.failure(str(error), ErrorInfo.of(error))
+
+    def _unexpected(self, error: BaseException) -> ToolResult:
+        # The exception's text stays in the log: it is not written for the model and could
+        # carry anything. A cancel may or may not have been sent, so say how to check.
+        message = (
+            f"{self.name} failed unexpectedly inside bctrl-tools ({type(error).__name__}). "
+            "Whether anything changed is unknown: read the invocation's state before "
+            "retrying, and see the log for details."
+        )
+        return self.failure(message, ErrorInfo(type="InternalError", code="internal_error"))
 
 
 def describe_input_error(spec: ToolSpec[Any, Any], exc: ValidationError) -> str:
@@ -189,55 +205,14 @@ def describe_input_error(spec: ToolSpec[Any, Any], exc: ValidationError) -> str:
     )
 
 
-def _result(output: BaseModel) -> ToolResult:
-    data = output.model_dump(mode="json")
-    if isinstance(output, CancelOutcome):
-        return ToolResult(output.message, data, output.outcome.is_error)
-    if isinstance(output, BatchOutcome):
-        return ToolResult(_batch_line(output), data, _all_errors(output))
-    assert isinstance(output, InvocationReport)
-    return ToolResult(output.message, data, False)
+def tool_result(output: ToolOutput) -> ToolResult:
+    """Any tool's output as a face's result: its line, its data, whether it failed."""
+    return ToolResult(output.message, output.model_dump(mode="json"), output.is_error)
 
 
-def _error_result(exc: BctrlError) -> ToolResult:
-    data: dict[str, Any] = {"error": str(exc), "error_type": type(exc).__name__}
-    for field in ("status_code", "code", "request_id"):
-        if getattr(exc, field, None) is not None:
-            data[field] = getattr(exc, field)
-    return ToolResult(str(exc), data, True)
-
-
-def _unexpected(spec: ToolSpec[Any, Any], error: BaseException) -> ToolResult:
-    # The exception's text stays in the log: it is not written for the model and could
-    # carry anything. A cancel may or may not have been sent, so say how to check.
-    message = (
-        f"{spec.name} failed unexpectedly inside bctrl-tools ({type(error).__name__}). "
-        "Whether anything changed is unknown: read the invocation's state before retrying, "
-        "and see the log for details."
-    )
-    return ToolResult(message, {"error": message, "error_type": "InternalError"}, True)
-
-
-def input_error_result(error: ToolInputError) -> ToolResult:
-    """Arguments the input model refused, shaped like every other error result."""
-    message = str(error)
-    return ToolResult(message, {"error": message, "error_type": "ToolInputError"}, True)
-
-
-def _batch_line(batch: BatchOutcome) -> str:
-    # The model sees only this line in LangChain, so name what did not stop.
-    unstopped = [r for r in batch.results if not r.outcome.stopped]
-    if not unstopped:
-        return batch.summary
-    shown = "; ".join(f"{r.invocation_id}: {r.outcome.value}" for r in unstopped[:10])
-    more = f"; and {len(unstopped) - 10} more" if len(unstopped) > 10 else ""
-    # When nothing stopped, the reason matters more than the count.
-    why = f" First failure: {unstopped[0].message}" if _all_errors(batch) else ""
-    return f"{batch.summary} Not stopped: {shown}{more}.{why}"
-
-
-def _all_errors(batch: BatchOutcome) -> bool:
-    return all(result.outcome.is_error for result in batch.results)
+def input_error_result(spec: ToolSpec[Any, Any], error: ToolInputError) -> ToolResult:
+    """Arguments the input model refused, as the tool's own output model."""
+    return spec.error_result(error)
 
 
 def offered_specs(guardrails: Guardrails) -> tuple[ToolSpec[Any, Any], ...]:

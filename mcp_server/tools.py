@@ -52,7 +52,7 @@ class SpecCall:
         try:
             parsed = self.spec.parse(_decode_json_strings(arguments, self.spec))
         except ToolInputError as error:
-            return call_result(input_error_result(error))
+            return call_result(input_error_result(self.spec, error))
         operations = operations_of(context)
         asking = ask_for(context) if operations.guardrails.confirm else None
         progress = BatchProgress(context, skip=asking.is_waiting if asking else _never)

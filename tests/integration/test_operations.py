@@ -118,8 +118,9 @@ def test_repeating_a_cancel_is_safe(sandbox: SandboxProcess, make_ops: Any, canc
 def test_unknown_id_is_not_found(make_ops: Any, cancel: Any) -> None:
     result = cancel(make_ops(), str(uuid.uuid4()))
     assert result.outcome is Outcome.NOT_FOUND
-    assert result.error_code == "invocation.not_found"
-    assert result.request_id
+    assert result.error is not None
+    assert result.error.code == "invocation.not_found"
+    assert result.error.request_id
     assert "visible to this API key" in result.message
 
 
@@ -127,7 +128,8 @@ def test_a_bad_id_fails_without_a_request(make_ops: Any, cancel: Any) -> None:
     ops = make_ops()
     result = cancel(ops, "../admin")
     assert result.outcome is Outcome.FAILED
-    assert result.error_code == "invalid_invocation_id"
+    assert result.error is not None
+    assert result.error.code == "invalid_invocation_id"
     assert "UUID" in result.message
     assert ops.budget.spent == 0
 
@@ -235,7 +237,8 @@ def test_server_down_is_failed_not_raised(make_ops: Any, cancel: Any) -> None:
     ops = Operations(settings=settings, guardrails=Guardrails())
     result = cancel(ops, str(uuid.uuid4()))
     assert result.outcome is Outcome.FAILED
-    assert result.error_code == "connection_error"
+    assert result.error is not None
+    assert result.error.code == "connection_error"
     assert "Could not reach bctrl" in result.message
 
 

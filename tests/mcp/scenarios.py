@@ -69,9 +69,9 @@ async def reports_bctrl_down(client: Client) -> None:
     read = await client.call_tool("get_invocation", {"invocation_id": invocation_id})
     assert read.is_error
     assert "Could not reach bctrl" in text(read)
-    assert read.structured_content["error_type"] == "BctrlConnectionError"
+    assert read.structured_content["error"]["type"] == "BctrlConnectionError"
 
     cancel = await client.call_tool("cancel_invocation", {"invocation_id": invocation_id})
     assert cancel.is_error
     assert cancel.structured_content["outcome"] == "failed"
-    assert cancel.structured_content["error_code"] == "connection_error"
+    assert cancel.structured_content["error"]["code"] == "connection_error"

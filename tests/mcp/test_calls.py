@@ -13,6 +13,8 @@ from mcp_types import CallToolResult
 
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.spec import TOOL_SPECS
+from tests.contract import assert_fits_output_schema
 from tests.mcp.conftest import (
     INVOCATION_ID,
     OTHER_ID,
@@ -22,13 +24,19 @@ from tests.mcp.conftest import (
     text,
 )
 
+# Every tool that takes one invocation id, from the specs.
+ONE_ID_SPECS = [spec for spec in TOOL_SPECS if "invocation_id" in spec.input_model.model_fields]
 CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
 GET = f"/v1/invocations/{INVOCATION_ID}"
 
 
 async def call(server: MCPServer[Operations], name: str, arguments: Any) -> CallToolResult:
+    """Call a tool, and check its structuredContent against the outputSchema it advertised."""
     async with Client(server) as client:
-        return await client.call_tool(name, arguments)
+        result = await client.call_tool(name, arguments)
+        advertised = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+    assert_fits_output_schema(name, result.structured_content, advertised[name])
+    return result
 
 
 async def test_cancel_answers_the_outcome(
@@ -100,21 +108,29 @@ def _timeout(request: httpx.Request) -> httpx.Response:
     raise httpx.ReadTimeout("timed out", request=request)
 
 
-# (tool, what bctrl does, a phrase the curated message must hold)
+_NOT_FOUND = (404, error_body("No invocation", "not_found"))
+_UNAUTHORIZED = (401, error_body("bad key", "unauthorized"))
+
+# (tool, what bctrl does, a phrase the curated message must hold, the error's type)
 FAILURES = [
-    ("cancel_invocation", (404, error_body("No invocation", "not_found")), "No such invocation"),
-    ("get_invocation", (404, error_body("No invocation", "not_found")), "No such invocation"),
-    ("cancel_invocation", (401, error_body("bad key", "unauthorized")), "BCTRL_API_KEY"),
-    ("get_invocation", (401, error_body("bad key", "unauthorized")), "BCTRL_API_KEY"),
-    ("cancel_invocation", (503, error_body("down", "unavailable")), "bctrl's side"),
-    ("cancel_invocation", _timeout, "Timed out"),
-    ("get_invocation", _timeout, "Timed out"),
+    ("cancel_invocation", _NOT_FOUND, "No such invocation", "NotFoundError"),
+    ("get_invocation", _NOT_FOUND, "No such invocation", "NotFoundError"),
+    ("cancel_invocation", _UNAUTHORIZED, "BCTRL_API_KEY", "AuthenticationError"),
+    ("get_invocation", _UNAUTHORIZED, "BCTRL_API_KEY", "AuthenticationError"),
+    ("cancel_invocation", (503, error_body("down", "unavailable")), "bctrl's side", "ServerError"),
+    ("cancel_invocation", _timeout, "Timed out", "BctrlTimeoutError"),
+    ("get_invocation", _timeout, "Timed out", "BctrlTimeoutError"),
 ]
 
 
-@pytest.mark.parametrize(("tool", "failure", "phrase"), FAILURES)
+@pytest.mark.parametrize(("tool", "failure", "phrase", "error_type"), FAILURES)
 async def test_bctrl_failures_are_error_results_with_the_curated_text(
-    server: MCPServer[Operations], api: respx.MockRouter, tool: str, failure: Any, phrase: str
+    server: MCPServer[Operations],
+    api: respx.MockRouter,
+    tool: str,
+    failure: Any,
+    phrase: str,
+    error_type: str,
 ) -> None:
     for route in (api.post(CANCEL), api.get(GET)):
         if callable(failure):
@@ -125,10 +141,8 @@ async def test_bctrl_failures_are_error_results_with_the_curated_text(
     assert result.is_error
     assert phrase in text(result)
     assert "Error executing tool" not in text(result)
-    if tool == "get_invocation":
-        assert result.structured_content["error"] == text(result)
-    else:
-        assert CancelOutcome.model_validate(result.structured_content).message == text(result)
+    assert result.structured_content["message"] == text(result)
+    assert result.structured_content["error"]["type"] == error_type
 
 
 async def test_unreachable_bctrl_is_an_error_result(
@@ -138,14 +152,14 @@ async def test_unreachable_bctrl_is_an_error_result(
     result = await call(server, "get_invocation", {"invocation_id": INVOCATION_ID})
     assert result.is_error
     assert "Could not reach bctrl" in text(result)
-    assert result.structured_content["error_type"] == "BctrlConnectionError"
+    assert result.structured_content["error"]["type"] == "BctrlConnectionError"
 
 
 async def test_an_invalid_id_is_refused_before_any_request(
     server: MCPServer[Operations], api: respx.MockRouter
 ) -> None:
-    for tool in ("cancel_invocation", "get_invocation"):
-        result = await call(server, tool, {"invocation_id": "../admin"})
+    for spec in ONE_ID_SPECS:
+        result = await call(server, spec.name, {"invocation_id": "../admin"})
         assert result.is_error
         assert "Invalid invocation id" in text(result)
     assert not api.calls
@@ -177,7 +191,14 @@ async def test_bad_arguments_get_the_spec_message(
     assert text(result).startswith(f"Invalid arguments for {tool}: ")
     assert phrase in text(result)
     assert text(result).endswith("Nothing was done.")
-    assert result.structured_content == {"error": text(result), "error_type": "ToolInputError"}
+    content = result.structured_content
+    assert (content["message"], content["is_error"]) == (text(result), True)
+    assert content["error"] == {
+        "type": "ToolInputError",
+        "code": "invalid_argument",
+        "status_code": None,
+        "request_id": None,
+    }
     assert not api.calls
 
 
