@@ -1,0 +1,144 @@
+"""The cancel flow: every guardrail and every decision about one cancel, written once.
+
+It yields its I/O as steps (:mod:`bctrl_tools.steps`), so the sync and async drivers
+run the very same decisions; the results are built by :class:`CancelOutcome`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bctrl_tools import steps
+from bctrl_tools.audit import AuditLog
+from bctrl_tools.errors import BctrlError, ConflictError
+from bctrl_tools.guardrails import CancelBudget, Guardrails
+from bctrl_tools.ids import check_invocation_id
+from bctrl_tools.limits import check_wait_seconds
+from bctrl_tools.models import Invocation, InvocationStatus
+from bctrl_tools.outcomes import READ_ONLY, CancelOutcome, Outcome, outside_spaces
+from bctrl_tools.steps import ConfirmationPending, Flow
+
+__all__ = ["Cancelling"]
+
+
+@dataclass(frozen=True)
+class Cancelling:
+    """What a cancel consults: the guardrails, the budget, the audit log, ``"self"``."""
+
+    guardrails: Guardrails
+    budget: CancelBudget
+    audit: AuditLog
+    resolve: Callable[[str], str]
+
+    def flow(
+        self, requested_id: str, wait_seconds: int, reason: str, wait_until: float | None
+    ) -> Flow[CancelOutcome]:
+        """Cancel one invocation; ``wait_until`` is a batch's shared deadline, if any."""
+        try:
+            invocation_id = check_invocation_id(self.resolve(requested_id))
+            check_wait_seconds(wait_seconds)
+        except ValueError as exc:  # InvalidInvocationIdError included
+            return self.finish(CancelOutcome.failed(str(requested_id), exc), reason)
+        rails = self.guardrails
+        if rails.read_only:
+            return self.finish(CancelOutcome.refused(invocation_id, READ_ONLY), reason)
+        before: Invocation | None = None
+        if rails.allowed_space_ids is not None or rails.dry_run or rails.confirm:
+            try:
+                before = yield from steps.get(invocation_id)
+            except BctrlError as exc:
+                return self.finish(CancelOutcome.from_error(invocation_id, exc), reason)
+            refusal = self._check_before(invocation_id, before)
+            if refusal is not None:
+                return self.finish(refusal, reason)
+        if rails.confirm:
+            declined = yield from steps.confirm(invocation_id, before)
+            if isinstance(declined, ConfirmationPending):
+                return CancelOutcome.refused(invocation_id, declined, before)
+            if declined is not None:
+                return self.finish(CancelOutcome.refused(invocation_id, declined, before), reason)
+        if not self.budget.take():
+            return self.finish(CancelOutcome.refused(invocation_id, self._spent(), before), reason)
+        space = before.space_id if before else None
+        self.audit.record("request", invocation_id, space_id=space, reason=reason)
+        result = yield from self._send(invocation_id, before, wait_seconds, wait_until)
+        return self.finish(result, reason)
+
+    def _check_before(self, invocation_id: str, before: Invocation) -> CancelOutcome | None:
+        """What the read before the cancel settles: out of bounds, finished, or a dry run."""
+        rails = self.guardrails
+        if rails.allowed_space_ids is not None and before.space_id not in rails.allowed_space_ids:
+            return CancelOutcome.refused(invocation_id, outside_spaces(before), before)
+        if before.is_terminal:
+            return CancelOutcome.finished(before)
+        if rails.dry_run:
+            return CancelOutcome.dry_run(before)
+        return None
+
+    def _send(
+        self,
+        invocation_id: str,
+        before: Invocation | None,
+        wait_seconds: int,
+        wait_until: float | None,
+    ) -> Flow[CancelOutcome]:
+        sent_at = time.time()
+        try:
+            after = yield from steps.cancel(invocation_id)
+        except ConflictError as exc:
+            return (yield from self._conflict(invocation_id, exc))
+        except BctrlError as exc:
+            return CancelOutcome.from_error(invocation_id, exc, before)
+        if after.is_terminal:
+            return CancelOutcome.terminal_answer(after, before, sent_at)
+        note = ""
+        if wait_seconds > 0:
+            until = time.monotonic() + wait_seconds if wait_until is None else wait_until
+            left_ms = int((until - time.monotonic()) * 1000)
+            try:
+                if left_ms > 0:  # a batch's shared wait may already be spent
+                    after = yield from steps.wait(invocation_id, left_ms)
+            except BctrlError as exc:
+                note = f" Waiting for it to stop failed: {exc}"
+            if after.status == InvocationStatus.CANCELLED:
+                return CancelOutcome.cancelled(after)
+            if after.is_terminal:
+                return CancelOutcome.finished(after, raced=True)
+            note = note or f" It was still {after.status} after waiting {wait_seconds}s."
+        return CancelOutcome.requested(after, before, note)
+
+    def _conflict(self, invocation_id: str, exc: ConflictError) -> Flow[CancelOutcome]:
+        # A 409 should mean it had already finished; read it back to be sure, and say how.
+        try:
+            invocation = yield from steps.get(invocation_id)
+        except BctrlError:
+            message = f"Invocation {invocation_id} had already finished; nothing to cancel."
+            return CancelOutcome.of(invocation_id, Outcome.ALREADY_FINISHED, message, error=exc)
+        if invocation.is_terminal:
+            return CancelOutcome.finished(invocation)
+        if invocation.status == InvocationStatus.CANCELLING:
+            return CancelOutcome.requested(invocation, None, "")
+        # Still live: the conflict was about something else, and nothing stopped.
+        return CancelOutcome.from_error(invocation_id, exc, invocation)
+
+    def finish(self, result: CancelOutcome, reason: str) -> CancelOutcome:
+        """Audit the result, then hand it back."""
+        self.audit.record(
+            "result",
+            result.invocation_id,
+            outcome=result.outcome.value,
+            status=result.status,
+            space_id=result.space_id,
+            request_id=result.request_id,
+            reason=reason,
+        )
+        return result
+
+    def _spent(self) -> str:
+        return (
+            f"The cancel budget is spent: this agent may send at most {self.budget.limit} "
+            "cancel requests (BCTRL_MAX_CANCELS), and has. Nothing was sent; ask a person to "
+            "cancel it, or to raise the budget."
+        )
