@@ -13,9 +13,16 @@ from typing import Any
 
 import jsonschema
 
-from bctrl_tools.spec import TOOL_SPECS, ToolResult
+from bctrl_tools.spec import TOOL_SPECS, ToolResult, ToolSpec
 
-__all__ = ["OUTPUT_SCHEMAS", "assert_fits_output_schema", "assert_result_fits"]
+__all__ = [
+    "OUTPUT_SCHEMAS",
+    "assert_fits_output_schema",
+    "assert_result_fits",
+    "example_arguments",
+]
+
+EXAMPLE_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
 
 OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     spec.name: spec.output_model.model_json_schema() for spec in TOOL_SPECS
@@ -37,3 +44,19 @@ def assert_result_fits(tool: str, result: ToolResult) -> None:
     assert_fits_output_schema(tool, result.data)
     assert result.data["message"] == result.text
     assert result.data["is_error"] is result.is_error
+
+
+def example_arguments(spec: ToolSpec[Any, Any], invocation_id: str = EXAMPLE_ID) -> dict[str, Any]:
+    """Valid arguments for any tool: its required fields, filled in from their names."""
+    arguments: dict[str, Any] = {}
+    for name, field in spec.input_model.model_fields.items():
+        if not field.is_required():
+            continue
+        if name == "invocation_id":
+            arguments[name] = invocation_id
+        elif name == "invocation_ids":
+            arguments[name] = [invocation_id]
+        else:
+            raise AssertionError(f"example_arguments: teach it {spec.name}'s {name!r}")
+    spec.parse(arguments)  # valid, or this helper is out of date
+    return arguments

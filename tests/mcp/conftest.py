@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp_types import CallToolResult
 
@@ -14,6 +15,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.operations import Operations
 from mcp_server import create_server
 from tests.conftest import MOCK_BASE_URL
+from tests.contract import assert_fits_output_schema
 
 BASE_URL = MOCK_BASE_URL
 CANARY_KEY = "bk_live_CANARY_mcp_5e0d7a"
@@ -54,6 +56,16 @@ def text(result: CallToolResult) -> str:
     block = result.content[0]
     assert block.type == "text"
     return block.text
+
+
+async def call(server: MCPServer[Operations], name: str, arguments: Any) -> CallToolResult:
+    """Call a tool over the real SDK client, and check that its structuredContent fits the
+    outputSchema the tool advertised in tools/list (errors included)."""
+    async with Client(server) as client:
+        result = await client.call_tool(name, arguments)
+        advertised = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+    assert_fits_output_schema(name, result.structured_content, advertised[name])
+    return result
 
 
 def error_body(message: str, code: str) -> dict[str, Any]:

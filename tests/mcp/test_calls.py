@@ -7,18 +7,16 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from mcp import Client
 from mcp.server.mcpserver import MCPServer
-from mcp_types import CallToolResult
 
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
 from bctrl_tools.spec import TOOL_SPECS
-from tests.contract import assert_fits_output_schema
 from tests.mcp.conftest import (
     INVOCATION_ID,
     OTHER_ID,
     ServerFactory,
+    call,
     error_body,
     record,
     text,
@@ -28,15 +26,6 @@ from tests.mcp.conftest import (
 ONE_ID_SPECS = [spec for spec in TOOL_SPECS if "invocation_id" in spec.input_model.model_fields]
 CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
 GET = f"/v1/invocations/{INVOCATION_ID}"
-
-
-async def call(server: MCPServer[Operations], name: str, arguments: Any) -> CallToolResult:
-    """Call a tool, and check its structuredContent against the outputSchema it advertised."""
-    async with Client(server) as client:
-        result = await client.call_tool(name, arguments)
-        advertised = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
-    assert_fits_output_schema(name, result.structured_content, advertised[name])
-    return result
 
 
 async def test_cancel_answers_the_outcome(
