@@ -17,12 +17,19 @@ from bctrl_tools.spec import TOOL_SPECS, ToolResult, ToolSpec
 
 __all__ = [
     "OUTPUT_SCHEMAS",
+    "READ_ONLY_TOOLS",
+    "TOOLS",
     "assert_fits_output_schema",
     "assert_result_fits",
     "example_arguments",
 ]
 
 EXAMPLE_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
+
+# The tool set, from the specs: tests never restate it (the schema snapshots aside).
+TOOLS = [spec.name for spec in TOOL_SPECS]
+READ_ONLY_TOOLS = [spec.name for spec in TOOL_SPECS if spec.hints.read_only]
+assert READ_ONLY_TOOLS, "read-only mode would offer nothing"
 
 OUTPUT_SCHEMAS: dict[str, dict[str, Any]] = {
     spec.name: spec.output_model.model_json_schema() for spec in TOOL_SPECS

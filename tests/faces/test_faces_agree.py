@@ -12,6 +12,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.langchain import BctrlToolkit
 from bctrl_tools.spec import TOOL_SPECS, offered_specs
 from mcp_server import create_server
+from tests.contract import READ_ONLY_TOOLS
 
 SETTINGS = ClientSettings(api_key="k", base_url="https://api.bctrl.test")
 
@@ -59,6 +60,4 @@ async def test_names_descriptions_and_inputs_match_the_spec() -> None:
 async def test_read_only_offers_the_same_tools_on_both_faces() -> None:
     rails = Guardrails(read_only=True)
     expected = [spec.name for spec in offered_specs(rails)]
-    assert (
-        list(langchain_view(rails)) == list(await mcp_view(rails)) == expected == ["get_invocation"]
-    )
+    assert list(langchain_view(rails)) == list(await mcp_view(rails)) == expected == READ_ONLY_TOOLS

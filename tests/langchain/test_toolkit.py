@@ -14,6 +14,7 @@ from bctrl_tools.langchain.tools import BctrlTool
 from bctrl_tools.operations import Operations
 from bctrl_tools.sandbox.process import SandboxProcess
 from bctrl_tools.spec import TOOL_SPECS
+from tests.contract import READ_ONLY_TOOLS
 from tests.langchain.calls import MODES, Mode, call_tool
 from tests.langchain.conftest import CANARY_KEY, LIVE_STATUSES, status_of
 
@@ -44,14 +45,14 @@ def test_the_toolkit_offers_every_tool_on_one_operations(sandbox: SandboxProcess
 
 def test_read_only_offers_only_get_invocation(sandbox: SandboxProcess) -> None:
     toolkit = toolkit_for(sandbox, read_only=True, dry_run=False)
-    assert [tool.name for tool in toolkit.get_tools()] == ["get_invocation"]
+    assert [tool.name for tool in toolkit.get_tools()] == READ_ONLY_TOOLS
 
 
 def test_bctrl_read_only_in_the_environment_is_honoured(
     sandbox_env: SandboxProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BCTRL_READ_ONLY", "1")
-    assert [tool.name for tool in BctrlToolkit().get_tools()] == ["get_invocation"]
+    assert [tool.name for tool in BctrlToolkit().get_tools()] == READ_ONLY_TOOLS
 
 
 def test_a_read_only_cancel_tool_refuses_and_sends_nothing(

@@ -10,6 +10,7 @@ from mcp import Client
 from bctrl_tools.outcomes import CancelOutcome, InvocationReport
 from bctrl_tools.sandbox.process import SandboxProcess
 from bctrl_tools.spec import TOOL_SPECS
+from tests.contract import assert_fits_output_schema
 from tests.mcp.conftest import text
 
 
@@ -42,18 +43,22 @@ async def cancels_and_reads_back(client: Client, sandbox: SandboxProcess) -> Non
 
 async def reports_each_error(client: Client) -> None:
     missing = str(uuid.uuid4())
-    for tool in ("get_invocation", "cancel_invocation"):
+    # Every tool that takes one invocation id.
+    for tool in (s.name for s in TOOL_SPECS if "invocation_id" in s.input_model.model_fields):
         result = await client.call_tool(tool, {"invocation_id": missing})
         assert result.is_error
         assert "No such invocation" in text(result)
+        assert_fits_output_schema(tool, result.structured_content)
 
         result = await client.call_tool(tool, {"invocation_id": "../../admin"})
         assert result.is_error
         assert "Invalid invocation id" in text(result)
+        assert_fits_output_schema(tool, result.structured_content)
 
         for arguments, phrase in BAD_ARGUMENTS:
             result = await client.call_tool(tool, arguments)
             assert result.is_error
+            assert_fits_output_schema(tool, result.structured_content)
             assert text(result).startswith(f"Invalid arguments for {tool}: ")
             assert phrase in text(result)
 

@@ -10,6 +10,7 @@ from mcp.server.mcpserver import MCPServer
 
 from bctrl_tools.operations import Operations
 from bctrl_tools.spec import TOOL_SPECS, ToolSpec
+from tests.contract import READ_ONLY_TOOLS
 from tests.mcp.conftest import ServerFactory, text
 
 
@@ -46,16 +47,19 @@ async def test_annotations_are_the_spec_hints(
 
 async def test_cancel_tools_are_destructive_and_idempotent(server: MCPServer[Operations]) -> None:
     tools = await listed(server)
-    for name in ("cancel_invocation", "cancel_invocations"):
+    cancelling = [name for name in tools if name not in READ_ONLY_TOOLS]
+    assert cancelling
+    for name in cancelling:
         hints = tools[name].annotations
         assert (hints.read_only_hint, hints.destructive_hint) == (False, True)
         assert (hints.idempotent_hint, hints.open_world_hint) == (True, True)
-    assert tools["get_invocation"].annotations.read_only_hint is True
+    for name in READ_ONLY_TOOLS:
+        assert tools[name].annotations.read_only_hint is True
 
 
 async def test_read_only_lists_no_destructive_tool(make_server: ServerFactory) -> None:
     tools = await listed(make_server(read_only=True))
-    assert list(tools) == ["get_invocation"]
+    assert list(tools) == READ_ONLY_TOOLS
 
 
 async def test_read_only_refuses_a_call_to_a_hidden_tool(make_server: ServerFactory) -> None:

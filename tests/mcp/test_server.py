@@ -11,6 +11,7 @@ from bctrl_tools import AsyncBctrlClient, BctrlConfigError, ClientSettings
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.operations import Operations
 from mcp_server import create_server
+from tests.contract import READ_ONLY_TOOLS
 from tests.mcp.conftest import (
     BASE_URL,
     CANARY_KEY,
@@ -36,7 +37,7 @@ async def test_configuration_comes_from_the_environment(
     monkeypatch.setenv("BCTRL_READ_ONLY", "1")
     api.get(f"/v1/invocations/{INVOCATION_ID}").respond(200, json=record())
     async with Client(create_server()) as client:
-        assert [tool.name for tool in (await client.list_tools()).tools] == ["get_invocation"]
+        assert [tool.name for tool in (await client.list_tools()).tools] == READ_ONLY_TOOLS
         result = await client.call_tool("get_invocation", {"invocation_id": INVOCATION_ID})
     assert not result.is_error
     assert api.calls[0].request.headers["authorization"] == f"Bearer {CANARY_KEY}"

@@ -7,6 +7,7 @@ import pytest
 from bctrl_tools import BctrlConfigError
 from bctrl_tools.guardrails import CancelBudget, Guardrails
 from bctrl_tools.spec import offered_specs
+from tests.contract import READ_ONLY_TOOLS, TOOLS
 
 
 def test_defaults_allow_everything() -> None:
@@ -81,9 +82,9 @@ def test_budget_counts_down_to_refusal() -> None:
 
 def test_read_only_offers_only_read_only_tools() -> None:
     names = [spec.name for spec in offered_specs(Guardrails(read_only=True))]
-    assert names == ["get_invocation"]
+    assert names == READ_ONLY_TOOLS
     every = [spec.name for spec in offered_specs(Guardrails())]
-    assert every == ["cancel_invocation", "cancel_invocations", "get_invocation"]
+    assert every == TOOLS
 
 
 def test_read_only_from_the_environment_wins_over_arguments(
