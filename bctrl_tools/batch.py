@@ -12,7 +12,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bctrl_tools.errors import InvalidInvocationIdError
@@ -29,18 +29,18 @@ OnResult = Callable[[CancelOutcome], Any]
 FlowFactory = Callable[[str, int, str, float | None], Flow[CancelOutcome]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class BatchPlan:
     """One batch: which ids, in which order, and what each item's flow is."""
 
     siblings: list[str]
     own: list[str]
     wait_seconds: int
+    wait_until: float  # the monotonic deadline every item's wait shares
     reason: str
     make_flow: FlowFactory
     contain: Callable[[str, Exception], CancelOutcome]
-    on_result: OnResult | None = None
-    wait_until: float = field(default=0.0)
+    on_result: OnResult | None
 
     @classmethod
     def of(
@@ -68,9 +68,17 @@ class BatchPlan:
         # Stopping itself first would cut the supervisor off before its siblings stop.
         siblings = [raw for key, raw in distinct.items() if key != own_id]
         own = [raw for key, raw in distinct.items() if key == own_id]
-        # wait_seconds bounds the whole batch's waiting, not each item's.
-        wait_until = time.monotonic() + wait_seconds
-        return cls(siblings, own, wait_seconds, reason, make_flow, contain, on_result, wait_until)
+        return cls(
+            siblings=siblings,
+            own=own,
+            wait_seconds=wait_seconds,
+            # wait_seconds bounds the whole batch's waiting, not each item's.
+            wait_until=time.monotonic() + wait_seconds,
+            reason=reason,
+            make_flow=make_flow,
+            contain=contain,
+            on_result=on_result,
+        )
 
     def flow(self, invocation_id: str) -> Flow[CancelOutcome]:
         return self.make_flow(invocation_id, self.wait_seconds, self.reason, self.wait_until)
