@@ -7,6 +7,8 @@ Each comes from a constructor argument or, failing that, a ``BCTRL_*`` variable:
 ``BCTRL_DRY_RUN=1``        report what would be cancelled; send no cancel
 ``BCTRL_ALLOWED_SPACE_IDS`` comma-separated spaces a cancel may touch (read first)
 ``BCTRL_MAX_CANCELS=N``    at most N cancel requests per process or toolkit
+``BCTRL_MAX_CANCELS_WINDOW`` ... per window (``90s``, ``30m``, ``1h``, ``1d``), not for good
+``BCTRL_STATE_URL``        ``redis://host:port/db``: one budget for every process using it
 ``BCTRL_CONFIRM=1``        ask the person first (MCP elicitation)
 ``BCTRL_INVOCATION_ID``    this agent's own invocation, named ``"self"`` in tool calls
 ``BCTRL_CONCURRENCY=N``    parallel requests in a batch (default 16)
@@ -17,15 +19,17 @@ Each comes from a constructor argument or, failing that, a ``BCTRL_*`` variable:
 from __future__ import annotations
 
 import os
-import threading
+import re
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bctrl_tools.budget import CancelBudget
 from bctrl_tools.errors import BctrlConfigError
 
-__all__ = ["CancelBudget", "Guardrails"]
+__all__ = ["CancelBudget", "Guardrails", "parse_window", "redacted_url"]
 
 DEFAULT_CONCURRENCY = 16
 _TRUE = {"1", "true", "yes", "on"}
@@ -41,16 +45,29 @@ class Guardrails(BaseModel):
     dry_run: bool = False
     allowed_space_ids: frozenset[str] | None = None
     max_cancels: int | None = Field(default=None, ge=0)
+    max_cancels_window: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    # May carry a password: never shown in a repr or an error (see redacted_url).
+    state_url: str | None = Field(default=None, repr=False)
     confirm: bool = False
     self_invocation_id: str | None = None
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
     audit_log: Path | None = None
+
+    @field_validator("state_url")
+    @classmethod
+    def _a_store_we_speak(cls, url: str | None) -> str | None:
+        return _state_url(url)
 
     @model_validator(mode="after")
     def _read_only_wins(self) -> Guardrails:
         # BCTRL_READ_ONLY is the operator's switch: no argument built in code turns it off.
         if not self.read_only and _flag(os.environ, "BCTRL_READ_ONLY"):
             object.__setattr__(self, "read_only", True)
+        return self
+
+    @model_validator(mode="after")
+    def _window_needs_a_limit(self) -> Guardrails:
+        _check_window(self.max_cancels_window, self.max_cancels)
         return self
 
     @classmethod
@@ -63,6 +80,8 @@ class Guardrails(BaseModel):
             "dry_run": _flag(env, "BCTRL_DRY_RUN"),
             "allowed_space_ids": _spaces(spaces) if spaces is not None else None,
             "max_cancels": _count(env, "BCTRL_MAX_CANCELS", minimum=0),
+            "max_cancels_window": _window(env),
+            "state_url": env.get("BCTRL_STATE_URL", "").strip() or None,
             "confirm": _flag(env, "BCTRL_CONFIRM"),
             "self_invocation_id": env.get("BCTRL_INVOCATION_ID", "").strip() or None,
             "concurrency": _count(env, "BCTRL_CONCURRENCY", minimum=1) or DEFAULT_CONCURRENCY,
@@ -71,24 +90,10 @@ class Guardrails(BaseModel):
         values.update({name: value for name, value in overrides.items() if value is not None})
         if isinstance(values["allowed_space_ids"], str | list | tuple | set):
             values["allowed_space_ids"] = _spaces(values["allowed_space_ids"])
+        # Checked here too so that a bad variable is a BctrlConfigError, not a pydantic dump.
+        _state_url(values["state_url"] if isinstance(values["state_url"], str) else None)
+        _check_window(values["max_cancels_window"], values["max_cancels"])
         return cls.model_validate(values)
-
-
-class CancelBudget:
-    """Counts cancel requests against ``max_cancels``; shared by every tool of one owner."""
-
-    def __init__(self, limit: int | None) -> None:
-        self.limit = limit
-        self.spent = 0
-        self._lock = threading.Lock()
-
-    def take(self) -> bool:
-        """Spend one cancel if any is left."""
-        with self._lock:
-            if self.limit is not None and self.spent >= self.limit:
-                return False
-            self.spent += 1
-            return True
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -120,3 +125,56 @@ def _spaces(raw: object) -> frozenset[str]:
             "may touch, comma-separated, or unset it to allow every space."
         )
     return spaces
+
+
+_WINDOW = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_window(raw: str) -> float:
+    """``90s``, ``30m``, ``1h``, ``1d`` or plain seconds (``3600``), in seconds."""
+    match = _WINDOW.fullmatch(raw.strip().lower())
+    seconds = float(match[1]) * _UNIT_SECONDS[match[2]] if match else 0.0
+    if not seconds > 0:
+        raise BctrlConfigError(
+            f"Invalid BCTRL_MAX_CANCELS_WINDOW={raw!r}: expected a duration greater than 0 "
+            "such as 90s, 30m, 1h or 1d (a bare number is seconds)."
+        )
+    return seconds
+
+
+def _check_window(window: object, limit: object) -> None:
+    if window is not None and limit is None:
+        raise BctrlConfigError(
+            "BCTRL_MAX_CANCELS_WINDOW is set but BCTRL_MAX_CANCELS is not: set how many "
+            "cancels each window allows (e.g. BCTRL_MAX_CANCELS=20), or unset the window."
+        )
+
+
+def _window(env: Mapping[str, str]) -> float | None:
+    raw = env.get("BCTRL_MAX_CANCELS_WINDOW", "").strip()
+    return parse_window(raw) if raw else None
+
+
+_STATE_SCHEMES = {"redis", "rediss", "unix"}
+
+
+def _state_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _STATE_SCHEMES or not (parts.netloc or parts.path):
+        raise BctrlConfigError(
+            f"Invalid BCTRL_STATE_URL {redacted_url(url)!r}: expected a Redis URL such as "
+            "redis://127.0.0.1:6379/0 (rediss:// for TLS, unix:///path/redis.sock)."
+        )
+    return url.strip()
+
+
+def redacted_url(url: str) -> str:
+    """``url`` without its password or query, to name a store in messages and logs."""
+    parts = urlsplit(url.strip())
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0] if "@" in parts.netloc else ""
+    who = f"{user}:***@" if user else ("***@" if "@" in parts.netloc else "")
+    return f"{parts.scheme}://{who}{host}{parts.path}"

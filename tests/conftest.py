@@ -41,6 +41,8 @@ def sandbox_env(sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch) -> San
         "BCTRL_DRY_RUN",
         "BCTRL_ALLOWED_SPACE_IDS",
         "BCTRL_MAX_CANCELS",
+        "BCTRL_MAX_CANCELS_WINDOW",
+        "BCTRL_STATE_URL",
         "BCTRL_CONFIRM",
         "BCTRL_INVOCATION_ID",
         "BCTRL_AUDIT_LOG",

@@ -74,10 +74,43 @@ def test_bad_values_are_clear_errors(variable: str, value: str, match: str) -> N
 
 def test_budget_counts_down_to_refusal() -> None:
     budget = CancelBudget(2)
-    assert [budget.take() for _ in range(3)] == [True, True, False]
+    assert [bool(budget.take()) for _ in range(3)] == [True, True, False]
     assert budget.spent == 2
     unlimited = CancelBudget(None)
     assert all(unlimited.take() for _ in range(100))
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [("90s", 90), ("30m", 1800), ("1h", 3600), ("1d", 86400), ("3600", 3600), ("1.5h", 5400)],
+)
+def test_a_budget_window_reads_like_a_person_writes_it(raw: str, seconds: float) -> None:
+    rails = Guardrails.from_env({"BCTRL_MAX_CANCELS": "5", "BCTRL_MAX_CANCELS_WINDOW": raw})
+    assert rails.max_cancels_window == seconds
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({"BCTRL_MAX_CANCELS": "5", "BCTRL_MAX_CANCELS_WINDOW": "0"}, "greater than 0"),
+        ({"BCTRL_MAX_CANCELS": "5", "BCTRL_MAX_CANCELS_WINDOW": "an hour"}, "such as 90s"),
+        ({"BCTRL_MAX_CANCELS_WINDOW": "1h"}, "BCTRL_MAX_CANCELS is not"),
+        ({"BCTRL_STATE_URL": "http://cache:6379"}, "expected a Redis URL"),
+    ],
+)
+def test_bad_shared_budget_settings_say_what_to_write(env: dict[str, str], match: str) -> None:
+    with pytest.raises(BctrlConfigError, match=match):
+        Guardrails.from_env(env)
+
+
+def test_the_state_url_password_is_never_shown() -> None:
+    url = "redis://fleet:s3cret-pw@cache:6379/0"
+    rails = Guardrails.from_env({"BCTRL_STATE_URL": url})
+    assert rails.state_url == url
+    assert "s3cret-pw" not in repr(rails)
+    with pytest.raises(BctrlConfigError) as error:
+        Guardrails.from_env({"BCTRL_STATE_URL": "http://fleet:s3cret-pw@cache"})
+    assert "s3cret-pw" not in str(error.value)
 
 
 def test_read_only_offers_only_read_only_tools() -> None:
