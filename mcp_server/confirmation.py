@@ -8,7 +8,13 @@ server may ask depends on the protocol era the client speaks:
   ``elicitation/create`` in the middle of the call and waits for the answer;
 * from 2026-07-28 a server may not send requests: the call answers ``input_required``
   with the questions, and the client calls again with the answers and the
-  ``requestState`` we gave it (sealed and bound to this very call by the SDK).
+  ``requestState`` we gave it (sealed and bound to this very call by the SDK, under
+  ``BCTRL_MCP_STATE_SECRET`` when replicas share one, so that any of them can read it).
+  Each round's state is marked used when its answers arrive (:class:`UsedOnce` in this
+  process, or the Redis at ``BCTRL_STATE_URL``), so an answer is used once.
+
+Only an ``accept`` whose content validates against the form we asked with, and whose
+box is ticked (boolean ``true``), is a yes. Anything else refuses, with nothing sent.
 
 A client that declared no form elicitation is not asked at all: the core then refuses
 with its own "this client cannot ask" message.
@@ -17,7 +23,10 @@ with its own "this client cannot ask" message.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+import secrets
+import threading
+import time
+from typing import Any, Literal, Protocol
 
 import anyio
 from mcp.server.elicitation import render_elicitation_schema
@@ -32,28 +41,40 @@ from mcp_types import (
     InputResponses,
 )
 from mcp_types.version import is_version_at_least
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bctrl_tools.budget import StoreUnavailable
 from bctrl_tools.models import Invocation
 from bctrl_tools.operations import ConfirmationPending
 from bctrl_tools.outcomes import describe_progress
 
-__all__ = ["AskByRetry", "AskNow", "Asking", "ask_for"]
+__all__ = ["CONFIRMATION_TTL", "AskByRetry", "AskNow", "Asking", "Claims", "UsedOnce", "ask_for"]
 
 # The first revision that carries elicitation in an input_required result.
 INPUT_REQUIRED_VERSION = "2026-07-28"
 _KEY_PREFIX = "cancel:"
+# How long a person has to answer (the SDK's seal expires then), in seconds.
+CONFIRMATION_TTL = 600.0
+# A used mark outlives the seal it guards, whatever the clocks of two replicas say.
+_USED_MARK_TTL = CONFIRMATION_TTL + 120.0
 
-Decision = Literal["accept", "decline", "cancel"]
+# "invalid": an accept whose content is not the form we asked for. Never a yes.
+Decision = Literal["accept", "decline", "cancel", "invalid", "reused", "unavailable"]
 
 
 class Approval(BaseModel):
-    """The form the person sees: one ticked box, so "Accept" alone means yes."""
+    """The form the person sees: one box, ticked to begin with, so "Accept" alone means yes.
+
+    The box is required and strictly boolean: the answer must say ``"cancel": true``.
+    """
+
+    # Strict, closed: "false", 0, "no" or an extra field are not the form we asked with.
+    model_config = ConfigDict(strict=True, extra="forbid")
 
     cancel: bool = Field(
-        default=True,
         title="Cancel it",
         description="Leave ticked to stop the invocation; untick to keep it running.",
+        json_schema_extra={"default": True},  # a form shows the box ticked
     )
 
 
@@ -76,18 +97,38 @@ def question(invocation_id: str, invocation: Invocation | None) -> str:
 
 
 def decision(answer: ElicitResult) -> Decision:
-    """The person's answer; accepting with the box unticked is a no."""
-    if answer.action == "accept" and (answer.content or {}).get("cancel", True) is False:
-        return "decline"
-    return answer.action
+    """The person's answer. Fails closed: only a valid form with the box ticked is a yes."""
+    if answer.action != "accept":
+        return answer.action
+    try:
+        approval = Approval.model_validate(answer.content)
+    except ValidationError:
+        return "invalid"
+    return "accept" if approval.cancel is True else "decline"
 
 
-def refusal(invocation_id: str, answer: Decision) -> str:
+def refusal(invocation_id: str, answer: Decision, detail: str = "") -> str:
     """The refused outcome's message when the person did not agree."""
     if answer == "decline":
         return (
             f"The user declined to cancel invocation {invocation_id}. Nothing was sent; leave "
             "it running unless the user asks again."
+        )
+    if answer == "invalid":
+        return (
+            f"The confirmation to cancel invocation {invocation_id} came back accepted but "
+            'not as the form asked (it must say "cancel": true), so it is not a yes. Nothing '
+            "was sent; call again to ask the user again."
+        )
+    if answer == "reused":
+        return (
+            f"This confirmation to cancel invocation {invocation_id} was already used once "
+            "(or has expired). Nothing was sent; call again without it to ask the user again."
+        )
+    if answer == "unavailable":
+        return (
+            f"The answer to cancel invocation {invocation_id} could not be checked as unused: "
+            f"{detail} Nothing was sent: cancelling needs a confirmation that is used once."
         )
     return (
         f"The user dismissed the confirmation to cancel invocation {invocation_id}, so nothing "
@@ -127,10 +168,38 @@ class AskNow:
         return None
 
 
+class Claims(Protocol):
+    """Where a round's state is marked used, so that its answers count once."""
+
+    async def aclaim(self, token: str, ttl: float) -> bool:
+        """Mark ``token`` used; False if it already was."""
+        ...
+
+
+class UsedOnce:
+    """The marks in this process: right for one server; replicas share Redis's instead."""
+
+    def __init__(self) -> None:
+        self._until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    async def aclaim(self, token: str, ttl: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            # Forget expired marks: a sealed state past its TTL is refused by the SDK.
+            self._until = {key: until for key, until in self._until.items() if until > now}
+            if token in self._until:
+                return False
+            self._until[token] = now + ttl
+            return True
+
+
 class _Rounds(BaseModel):
     """Our ``requestState``: what was asked last round, and every answer so far."""
 
-    v: Literal[1] = 1
+    v: Literal[2] = 2
+    # Unguessable, fresh each round: the mark that makes this round's answers count once.
+    id: str = Field(default_factory=lambda: secrets.token_urlsafe(24))
     asked: list[str] = []
     decided: dict[str, Decision] = {}
 
@@ -149,12 +218,20 @@ class _Rounds(BaseModel):
 class AskByRetry:
     """2026-07-28 era: collect the questions, answer ``input_required``, read the answers."""
 
-    def __init__(self, context: Context[Any, Any]) -> None:
-        rounds = _Rounds.read(context.request_state)
+    def __init__(self, context: Context[Any, Any], claims: Claims) -> None:
+        self._rounds = _Rounds.read(context.request_state) if context.request_state else None
+        rounds = self._rounds or _Rounds()
         self._decided = {**rounds.decided, **_answers(context.input_responses, rounds.asked)}
         self._pending: dict[str, InputRequest] = {}
+        self._claims = claims
+        self._claimed: tuple[Decision, str] | None = None  # None: not checked yet
+        self._claiming = anyio.Lock()
 
     async def __call__(self, invocation_id: str, invocation: Invocation | None) -> str | None:
+        if self._rounds is not None:
+            used, detail = await self._claim()
+            if used != "accept":  # replayed, or not checkable: no answer in it counts
+                return refusal(invocation_id, used, detail)
         answered = self._decided.get(invocation_id)
         if answered is not None:
             return None if answered == "accept" else refusal(invocation_id, answered)
@@ -167,6 +244,21 @@ class AskByRetry:
         return ConfirmationPending(
             f"Waiting for the user to confirm cancelling invocation {invocation_id}."
         )
+
+    async def _claim(self) -> tuple[Decision, str]:
+        """Mark the state we were sent used, once per call (a batch asks concurrently)."""
+        assert self._rounds is not None
+        async with self._claiming:
+            if self._claimed is None:
+                self._claimed = await self._mark_used(self._rounds.id)
+            return self._claimed
+
+    async def _mark_used(self, round_id: str) -> tuple[Decision, str]:
+        try:
+            first = await self._claims.aclaim(round_id, _USED_MARK_TTL)
+        except StoreUnavailable as error:
+            return "unavailable", str(error)
+        return ("accept", "") if first else ("reused", "")
 
     def is_waiting(self, invocation_id: str) -> bool:
         return invocation_id in self._pending
@@ -196,7 +288,7 @@ def _answers(responses: InputResponses | None, asked: list[str]) -> dict[str, De
 Asking = AskNow | AskByRetry
 
 
-def ask_for(context: Context[Any, Any]) -> Asking | None:
+def ask_for(context: Context[Any, Any], claims: Claims) -> Asking | None:
     """How to ask this call's client, or None when it cannot be asked."""
     capabilities = context.client_capabilities
     elicitation = capabilities.elicitation if capabilities is not None else None
@@ -205,7 +297,7 @@ def ask_for(context: Context[Any, Any]) -> Asking | None:
         return None
     version = context.protocol_version
     if version is not None and is_version_at_least(version, INPUT_REQUIRED_VERSION):
-        return AskByRetry(context)
+        return AskByRetry(context, claims)
     if not context.session.can_send_request:
         return None  # e.g. stateless HTTP: no channel to send elicitation/create on
     return AskNow(context)

@@ -20,7 +20,7 @@ from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetad
 from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 
 from bctrl_tools.spec import ToolHints, ToolInputError, ToolSpec, input_error_result
-from mcp_server.confirmation import Asking, ask_for
+from mcp_server.confirmation import Asking, Claims, UsedOnce, ask_for
 from mcp_server.lifespan import operations_of
 from mcp_server.progress import BatchProgress
 from mcp_server.results import call_result
@@ -47,6 +47,7 @@ class SpecCall:
     """One tool call: parse, run the spec (asking and reporting progress), translate."""
 
     spec: ToolSpec[Any, Any]
+    claims: Claims  # where a confirmation round is marked used
 
     async def __call__(self, arguments: dict[str, Any], context: Context[Any, Any]) -> Answer:
         try:
@@ -54,17 +55,17 @@ class SpecCall:
         except ToolInputError as error:
             return call_result(input_error_result(self.spec, error))
         operations = operations_of(context)
-        asking = ask_for(context) if operations.guardrails.confirm else None
+        asking = ask_for(context, self.claims) if operations.guardrails.confirm else None
         progress = BatchProgress(context, skip=asking.is_waiting if asking else _never)
         # spec.arun never raises: failures, bugs included, come back as error results.
         result = await self.spec.arun(operations, parsed, confirm=asking, on_result=progress)
         return _waiting(asking) or call_result(result)
 
 
-def spec_tool(spec: ToolSpec[Any, Any]) -> SpecTool:
+def spec_tool(spec: ToolSpec[Any, Any], claims: Claims | None = None) -> SpecTool:
     """The MCP tool for ``spec``: every name, text and schema taken from it."""
     return SpecTool(
-        fn=SpecCall(spec),
+        fn=SpecCall(spec, claims if claims is not None else UsedOnce()),
         name=spec.name,
         title=spec.title,
         description=spec.description,

@@ -80,6 +80,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "BCTRL_READ_ONLY", "BCTRL_DRY_RUN", "BCTRL_ALLOWED_SPACE_IDS", "BCTRL_MAX_CANCELS",
         "BCTRL_CONFIRM", "BCTRL_INVOCATION_ID", "BCTRL_CONCURRENCY", "BCTRL_AUDIT_LOG",
         "BCTRL_MCP_AUTH_TOKEN", "BCTRL_MCP_ALLOWED_HOSTS",
+        "BCTRL_MAX_CANCELS_WINDOW", "BCTRL_STATE_URL", "BCTRL_MCP_STATE_SECRET",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 

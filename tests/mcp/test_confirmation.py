@@ -9,7 +9,7 @@ import pytest
 import respx
 from mcp import Client
 from mcp.client.session import ClientRequestContext
-from mcp_types import ElicitRequestParams, ElicitResult
+from mcp_types import ElicitRequestParams, ElicitResult, InputResponses
 
 from bctrl_tools.operations import NO_CONFIRMATION
 from tests.mcp.conftest import INVOCATION_ID, OTHER_ID, ServerFactory, record, text
@@ -71,6 +71,20 @@ async def test_accepting_cancels(
         ("decline", None, "declined"),
         ("cancel", None, "dismissed"),
         ("accept", {"cancel": False}, "declined"),
+        # Fails closed: an accept that is not the form we asked with is no yes.
+        ("accept", {"cancel": "false"}, "not as the form asked"),
+        ("accept", {"cancel": "true"}, "not as the form asked"),
+        ("accept", {"cancel": 0}, "not as the form asked"),
+        ("accept", {"cancel": 1}, "not as the form asked"),
+        ("accept", {"cancel": "no"}, "not as the form asked"),
+        ("accept", {"cancel": None}, "not as the form asked"),
+        ("accept", {"cancel": ["true"]}, "not as the form asked"),
+        ("accept", {"other": 1}, "not as the form asked"),
+        ("accept", {"cancel": True, "other": 1}, "not as the form asked"),
+        ("accept", {}, "not as the form asked"),
+        ("accept", None, "not as the form asked"),
+        ("decline", {"cancel": True}, "declined"),
+        ("cancel", {"cancel": True}, "dismissed"),
     ],
 )
 async def test_not_agreeing_refuses_and_sends_nothing(
@@ -108,7 +122,9 @@ async def test_a_batch_asks_about_each_invocation(
 
     async def user(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
         # Yes to the first invocation, no to the other.
-        return ElicitResult(action="accept" if INVOCATION_ID in params.message else "decline")
+        if INVOCATION_ID in params.message:
+            return ElicitResult(action="accept", content={"cancel": True})
+        return ElicitResult(action="decline")
 
     arguments = {"invocation_ids": [INVOCATION_ID, OTHER_ID]}
     async with Client(make_server(confirm=True), mode=mode, elicitation_callback=user) as client:
@@ -156,8 +172,6 @@ async def test_only_the_answered_round_is_audited(
 
 
 def test_only_answers_to_questions_asked_last_round_count() -> None:
-    from mcp_types import InputResponses
-
     from mcp_server.confirmation import _answers
 
     accept = ElicitResult(action="accept", content={"cancel": True})
@@ -168,3 +182,59 @@ def test_only_answers_to_questions_asked_last_round_count() -> None:
     }
     assert _answers(responses, ["asked"]) == {"asked": "accept"}
     assert _answers(responses, []) == {}
+
+
+def test_the_form_requires_a_strict_boolean() -> None:
+    from mcp_server.confirmation import APPROVAL_SCHEMA
+
+    assert APPROVAL_SCHEMA["required"] == ["cancel"]
+    assert APPROVAL_SCHEMA["additionalProperties"] is False
+    assert APPROVAL_SCHEMA["properties"]["cancel"]["type"] == "boolean"
+    assert APPROVAL_SCHEMA["properties"]["cancel"]["default"] is True  # shown ticked
+
+
+async def first_round(client: Client, arguments: dict[str, Any]) -> Any:
+    """Call once and return the input_required answer, without answering it."""
+    result = await client.session.call_tool(
+        "cancel_invocation", arguments, allow_input_required=True
+    )
+    assert result.result_type == "input_required"
+    return result
+
+
+async def test_an_answer_is_used_once(make_server: ServerFactory, bctrl: respx.MockRouter) -> None:
+    arguments = {"invocation_id": INVOCATION_ID}
+    yes: InputResponses = {
+        f"cancel:{INVOCATION_ID}": ElicitResult(action="accept", content={"cancel": True})
+    }
+    async with Client(make_server(confirm=True), elicitation_callback=User("accept")) as client:
+        asked = await first_round(client, arguments)
+        answers = {"input_responses": yes, "request_state": asked.request_state}
+        first = await client.session.call_tool("cancel_invocation", arguments, **answers)
+        replayed = await client.session.call_tool("cancel_invocation", arguments, **answers)
+    assert first.structured_content["outcome"] == "cancel_requested"
+    assert replayed.structured_content["outcome"] == "refused"
+    assert "already used once" in text(replayed)
+    assert bctrl.routes[1].call_count == 1
+
+
+async def test_an_answer_counts_only_for_the_call_it_was_asked_for(
+    make_server: ServerFactory, bctrl: respx.MockRouter
+) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    other = bctrl.post(f"/v1/invocations/{OTHER_ID}/cancel")
+    yes: InputResponses = {
+        f"cancel:{INVOCATION_ID}": ElicitResult(action="accept", content={"cancel": True})
+    }
+    async with Client(make_server(confirm=True), elicitation_callback=User("accept")) as client:
+        asked = await first_round(client, {"invocation_id": INVOCATION_ID})
+        with pytest.raises(MCPError, match="Invalid or expired requestState"):
+            await client.session.call_tool(
+                "cancel_invocation",
+                {"invocation_id": OTHER_ID},
+                input_responses=yes,
+                request_state=asked.request_state,
+            )
+    assert not other.called
+    assert bctrl.routes[1].call_count == 0
