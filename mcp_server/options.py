@@ -35,12 +35,17 @@ class ServerOptions:
     dry_run: bool | None = None
     confirm: bool | None = None
     log_level: str = "WARNING"
+    # May carry a Redis password: kept out of the repr.
+    state_url: str | None = field(default=None, repr=False)
 
     def guardrails(self) -> Guardrails:
         """The ``BCTRL_*`` guardrails, with the switches given on the command line winning."""
         # Read-only wins over everything: the flag can switch it on, never off.
         return Guardrails.from_env(
-            read_only=self.read_only or None, dry_run=self.dry_run, confirm=self.confirm
+            read_only=self.read_only or None,
+            dry_run=self.dry_run,
+            confirm=self.confirm,
+            state_url=self.state_url,
         )
 
     def check(self) -> None:
@@ -82,6 +87,7 @@ def parse_options(argv: Sequence[str] | None = None) -> ServerOptions:
         dry_run=args.dry_run,
         confirm=args.confirm,
         log_level=args.log_level.upper(),
+        state_url=args.state_url,
     )
 
 
@@ -126,6 +132,11 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _switch(parser, "--dry-run", "report what would be cancelled, cancel nothing (BCTRL_DRY_RUN)")
     _switch(parser, "--confirm", "ask the user before each cancel (BCTRL_CONFIRM)")
+    parser.add_argument(
+        "--state-url", metavar="URL",
+        help="redis://host:port/db shared by every replica: one cancel budget and single-use "
+        "confirmations for the fleet (BCTRL_STATE_URL; needs the redis extra)",
+    )  # fmt: skip
     parser.add_argument(
         "--log-level", default="warning",
         choices=["debug", "info", "warning", "error"],
