@@ -10,7 +10,7 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp_types import ElicitRequestParams, ElicitResult, InputResponses
+from mcp_types import ElicitRequestParams, ElicitResult, InputRequiredResult, InputResponses
 
 from bctrl_tools import ClientSettings
 from bctrl_tools.errors import BctrlConfigError
@@ -54,7 +54,7 @@ async def ask(server: MCPServer[Operations]) -> str:
         asked = await client.session.call_tool(
             "cancel_invocation", ARGUMENTS, allow_input_required=True
         )
-    assert asked.result_type == "input_required"
+    assert isinstance(asked, InputRequiredResult)
     state = asked.request_state
     assert state is not None
     return state
