@@ -15,4 +15,5 @@ BENCHMARKS: dict[str, str] = {
     "batch": "5. Batch cancel of 200 ids at 20 ms latency",
     "import": "6. Import time",
     "throughput": "7. Sandbox throughput",
+    "fleet": "8. Shared cancel budget: Redis vs in process",
 }
