@@ -61,6 +61,7 @@ class Budget(Protocol):
     limit: int | None
     window: float | None
     where: str  # for messages: "this process", or the store's redacted URL
+    spent: int  # cancels this process took
 
     def take(self) -> Verdict: ...
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from bctrl_tools import steps
 from bctrl_tools.audit import AuditLog
+from bctrl_tools.budget import Budget, spent_message
 from bctrl_tools.errors import BctrlError, ConflictError
-from bctrl_tools.guardrails import CancelBudget, Guardrails
+from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import check_invocation_id
 from bctrl_tools.limits import check_wait_seconds
 from bctrl_tools.models import Invocation, InvocationStatus
@@ -28,7 +29,7 @@ class Cancelling:
     """What a cancel consults: the guardrails, the budget, the audit log, ``"self"``."""
 
     guardrails: Guardrails
-    budget: CancelBudget
+    budget: Budget
     audit: AuditLog
     resolve: Callable[[str], str]
 
@@ -59,12 +60,25 @@ class Cancelling:
                 return CancelOutcome.refused(invocation_id, declined, before)
             if declined is not None:
                 return self.finish(CancelOutcome.refused(invocation_id, declined, before), reason)
-        if not self.budget.take():
-            return self.finish(CancelOutcome.refused(invocation_id, self._spent(), before), reason)
+        refusal = yield from self._take_budget(invocation_id, before)
+        if refusal is not None:
+            return self.finish(refusal, reason)
         space = before.space_id if before else None
         self.audit.record("request", invocation_id, space_id=space, reason=reason)
         result = yield from self._send(invocation_id, before, wait_seconds, wait_until)
         return self.finish(result, reason)
+
+    def _take_budget(
+        self, invocation_id: str, before: Invocation | None
+    ) -> Flow[CancelOutcome | None]:
+        """Spend one cancel, last of all the checks, so that a refusal spends nothing."""
+        try:
+            verdict = yield from steps.take_budget()
+        except BctrlError as exc:  # the shared store is unreachable: never send uncounted
+            return CancelOutcome.refused(invocation_id, _uncounted(exc), before)
+        if not verdict:
+            return CancelOutcome.refused(invocation_id, spent_message(self.budget, verdict), before)
+        return None
 
     def _check_before(self, invocation_id: str, before: Invocation) -> CancelOutcome | None:
         """What the read before the cancel settles: out of bounds, finished, or a dry run."""
@@ -136,9 +150,10 @@ class Cancelling:
         )
         return result
 
-    def _spent(self) -> str:
-        return (
-            f"The cancel budget is spent: this agent may send at most {self.budget.limit} "
-            "cancel requests (BCTRL_MAX_CANCELS), and has. Nothing was sent; ask a person to "
-            "cancel it, or to raise the budget."
-        )
+
+def _uncounted(error: BctrlError) -> str:
+    return (
+        f"{error} Nothing was sent: the cancel budget (BCTRL_MAX_CANCELS) is counted there, "
+        "and a cancel is never sent uncounted. Reading invocations still works; ask a "
+        "person to cancel it, or to bring the store back."
+    )

@@ -20,10 +20,11 @@ from typing_extensions import assert_never
 from bctrl_tools import steps
 from bctrl_tools.audit import AuditLog, Face
 from bctrl_tools.batch import BatchPlan, OnResult
+from bctrl_tools.budget import open_budget
 from bctrl_tools.cancelling import Cancelling
 from bctrl_tools.client import AsyncBctrlClient, BctrlClient
 from bctrl_tools.errors import InvalidInvocationIdError
-from bctrl_tools.guardrails import CancelBudget, Guardrails
+from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import check_invocation_id
 from bctrl_tools.limits import MAX_BATCH, MAX_WAIT_SECONDS
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
@@ -38,6 +39,7 @@ from bctrl_tools.steps import (
     Get,
     Step,
     SyncConfirm,
+    TakeBudget,
     Wait,
     arun_flow,
     run_flow,
@@ -84,7 +86,8 @@ class Operations:
         face: Face = "sdk",
     ) -> None:
         self.guardrails = guardrails if guardrails is not None else Guardrails.from_env()
-        self.budget = CancelBudget(self.guardrails.max_cancels)
+        # In this process, or in Redis when BCTRL_STATE_URL is set (imported only then).
+        self.budget = open_budget(self.guardrails)
         self.audit = AuditLog(face, self.guardrails.audit_log)
         self._cancelling = Cancelling(self.guardrails, self.budget, self.audit, self.resolve)
         self._settings = settings
@@ -174,6 +177,8 @@ class Operations:
                     return self.client.wait_for_invocation(invocation_id, timeout_ms)
                 case Confirm(invocation_id, invocation):
                     return confirm(invocation_id, invocation) if confirm else NO_CONFIRMATION
+                case TakeBudget():
+                    return self.budget.take()
                 case _:
                     assert_never(step)
 
@@ -237,6 +242,8 @@ class Operations:
                     return await self.async_client.wait_for_invocation(invocation_id, timeout_ms)
                 case Confirm(invocation_id, invocation):
                     return await confirm(invocation_id, invocation) if confirm else NO_CONFIRMATION
+                case TakeBudget():
+                    return await self.budget.atake()
                 case _:
                     assert_never(step)
 
@@ -295,6 +302,7 @@ class Operations:
             self._client.close()
             self._owned.remove(self._client)
             self._client = None
+        self.budget.close()
 
     async def aclose(self) -> None:
         """Close every client this instance created (lent clients stay open)."""
@@ -308,3 +316,4 @@ class Operations:
         self._owned.clear()
         self._async_client = None
         self._async_loop = None
+        await self.budget.aclose()

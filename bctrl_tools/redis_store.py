@@ -168,12 +168,17 @@ class RedisBudget:
         self.window = window
         self.store = RedisStore(url)
         self.where = self.store.where
+        self.spent = 0  # by this process; the fleet's count is in Redis
 
     def take(self) -> Verdict:
-        return _verdict(self.store.run(*self._script()))
+        return self._count(_verdict(self.store.run(*self._script())))
 
     async def atake(self) -> Verdict:
-        return _verdict(await self.store.arun(*self._script()))
+        return self._count(_verdict(await self.store.arun(*self._script())))
+
+    def _count(self, verdict: Verdict) -> Verdict:
+        self.spent += verdict.granted
+        return verdict
 
     def _script(self) -> tuple[str, list[str], list[Any]]:
         if self.window is None:

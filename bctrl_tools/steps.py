@@ -4,8 +4,8 @@ A *flow* is a generator that yields the I/O it needs as :data:`Step` values and 
 their answers (or thrown their errors). The steps are a closed union: each driver
 dispatches with ``match`` and ends in ``assert_never``, so mypy --strict refuses a
 driver that misses one. A flow asks for a step through its helper (:func:`get`,
-:func:`cancel`, :func:`wait`, :func:`confirm`) with ``yield from``, which gives the
-answer its type.
+:func:`cancel`, :func:`wait`, :func:`confirm`, :func:`take_budget`) with ``yield from``,
+which gives the answer its type.
 
 To add a step kind: a frozen dataclass here, added to ``Step`` and ``Answer``, a helper
 typed with its answer, and one ``case`` in each driver's dispatch (``operations.py``);
@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bctrl_tools.budget import Verdict
 from bctrl_tools.errors import BctrlError
 from bctrl_tools.models import Invocation
 
@@ -31,12 +32,14 @@ __all__ = [
     "Get",
     "Step",
     "SyncConfirm",
+    "TakeBudget",
     "Wait",
     "arun_flow",
     "cancel",
     "confirm",
     "get",
     "run_flow",
+    "take_budget",
     "wait",
 ]
 
@@ -73,6 +76,16 @@ class Confirm:
     invocation: Invocation | None
 
 
+@dataclass(frozen=True)
+class TakeBudget:
+    """Spend one cancel from the budget; answered with the :class:`Verdict`.
+
+    A step, not a call, because the budget may live in Redis: the sync driver takes it
+    with the blocking client, the async driver without blocking its event loop. A store
+    that cannot answer raises :class:`~bctrl_tools.budget.StoreUnavailable`.
+    """
+
+
 class ConfirmationPending(str):
     """A confirmation answer meaning "asked, not answered yet".
 
@@ -82,10 +95,10 @@ class ConfirmationPending(str):
     """
 
 
-Step = Get | Cancel | Wait | Confirm
+Step = Get | Cancel | Wait | Confirm | TakeBudget
 # Every type a step may be answered with. A flow never yields a step itself: it uses the
 # step's helper below, whose send type says what that step is answered with.
-Answer = Invocation | str | None
+Answer = Invocation | str | Verdict | None
 Flow = Generator[Step, Answer, T]
 SyncConfirm = Callable[[str, Invocation | None], str | None]
 AsyncConfirm = Callable[[str, Invocation | None], Awaitable[str | None]]
@@ -107,6 +120,10 @@ def confirm(
     invocation_id: str, invocation: Invocation | None
 ) -> Generator[Confirm, str | None, str | None]:
     return (yield Confirm(invocation_id, invocation))
+
+
+def take_budget() -> Generator[TakeBudget, Verdict, Verdict]:
+    return (yield TakeBudget())
 
 
 def run_flow(flow: Flow[T], do: Callable[[Step], Answer]) -> T:

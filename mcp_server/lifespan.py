@@ -34,9 +34,11 @@ def operations_lifespan(
             yield lent
             return
         client = AsyncBctrlClient(settings=settings)
+        operations = Operations(async_client=client, guardrails=guardrails, face="mcp")
         try:
-            yield Operations(async_client=client, guardrails=guardrails, face="mcp")
+            yield operations
         finally:
+            await operations.aclose()  # its budget's store; the client it was lent stays open
             await client.aclose()
 
     return lifespan
