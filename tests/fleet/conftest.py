@@ -13,14 +13,11 @@ import redis
 
 from tests.fleet.redis_server import MISSING, RedisServer, redis_server_path
 
-_skipped: list[str] = []
-
 
 @pytest.fixture(scope="session")
 def redis_session() -> Iterator[RedisServer]:
     """One redis-server for the session; tests that kill Redis start their own."""
     if redis_server_path() is None:
-        _skipped.append(MISSING)
         pytest.skip(MISSING)
     with RedisServer() as server:
         yield server
@@ -38,13 +35,17 @@ def redis_url(redis_session: RedisServer) -> str:
 def own_redis() -> Iterator[RedisServer]:
     """A redis-server of this test's own, free to kill."""
     if redis_server_path() is None:
-        _skipped.append(MISSING)
         pytest.skip(MISSING)
     with RedisServer() as server:
         yield server
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _skipped:
-        terminalreporter.write_sep("!", f"{len(_skipped)} Redis tests SKIPPED", red=True)
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if MISSING in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} Redis tests SKIPPED", red=True)
         terminalreporter.write_line(MISSING, red=True)
