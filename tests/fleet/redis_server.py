@@ -27,6 +27,8 @@ def redis_server_path() -> str | None:
     return shutil.which("redis-server")
 
 
+# free_port and the stop below repeat tests/mcp/processes.py on purpose: that module
+# imports the MCP SDK, which benchmark 8 (a user of this one) must not load.
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
