@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 import respx
 from mcp import Client
@@ -125,3 +126,18 @@ def test_the_state_url_option_feeds_the_guardrails(monkeypatch: pytest.MonkeyPat
     assert "pw-9" not in repr(options)
     monkeypatch.setenv("BCTRL_STATE_URL", "redis://cache:6379/5")
     assert parse_options([]).guardrails().state_url == "redis://cache:6379/5"
+
+
+async def test_an_unanswered_round_expires(
+    bctrl: respx.Route, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mcp_server.server.CONFIRMATION_TTL", 0.3)
+    server = replica(None, None)
+    state = await ask(server)
+    await anyio.sleep(0.5)
+    async with Client(server, elicitation_callback=never_called) as client:
+        with pytest.raises(MCPError, match="Invalid or expired requestState"):
+            await client.session.call_tool(
+                "cancel_invocation", ARGUMENTS, input_responses=YES, request_state=state
+            )
+    assert not bctrl.called
