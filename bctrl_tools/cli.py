@@ -13,37 +13,51 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from bctrl_tools._version import __version__
 from bctrl_tools.errors import BctrlConfigError, BctrlError
 from bctrl_tools.guardrails import Guardrails
-from bctrl_tools.limits import MAX_BATCH, MAX_WAIT_SECONDS
+from bctrl_tools.limits import MAX_WAIT_SECONDS
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, InvocationReport, Outcome
+from bctrl_tools.terminal import Column, print_table, safe_json, say
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_NOT_STOPPED, EXIT_USAGE = 0, 1, 2
 
+# A subcommand: what it does with the shared operations and its parsed arguments.
+Run = Callable[[Operations, argparse.Namespace], int]
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        guardrails = Guardrails.from_env(
-            dry_run=True if args.command == "cancel" and args.dry_run else None
-        )
+        guardrails = Guardrails.from_env(dry_run=True if getattr(args, "dry_run", False) else None)
         operations = Operations(guardrails=guardrails, face="cli")
         operations.client  # noqa: B018 - fail on a missing key before any work
     except BctrlConfigError as exc:
-        print(f"bctrl-tools: {exc}", file=sys.stderr)
+        say(f"bctrl-tools: {exc}", err=True)
         return EXIT_USAGE
+    run: Run = args.run
     try:
-        if args.command == "cancel":
-            return _cancel(operations, args)
-        return _get(operations, args)
+        return run(operations, args)
     finally:
         operations.close()
+
+
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: an unknown flag after it is reported with its own usage."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, unknown = super().parse_known_args(args, namespace)
+        if unknown:
+            self.error(f"unrecognized arguments: {' '.join(unknown)}")
+        return parsed, unknown
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,20 +66,35 @@ def _parser() -> argparse.ArgumentParser:
         description="Cancel and inspect bctrl invocations. Reads BCTRL_API_KEY, BCTRL_BASE_URL "
         "and the guardrail variables (BCTRL_DRY_RUN, BCTRL_MAX_CANCELS, ...) from the environment.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
+    )
+    # The one place subcommands are registered: each adds its parser and sets `run`.
+    for register in (_add_cancel, _add_get):
+        register(commands)
+    return parser
+
+
+def _add_cancel(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     cancel = commands.add_parser("cancel", help="request cancellation of invocations")
     cancel.add_argument("ids", nargs="+", metavar="ID", help='invocation ids (UUIDs), or "self"')
     cancel.add_argument(
         "--wait", type=_wait_seconds, default=0, metavar="SECONDS",
-        help=f"wait up to SECONDS (0-{MAX_WAIT_SECONDS}) for each to reach cancelled",
+        help=f"wait until every id is cancelled, at most SECONDS (0-{MAX_WAIT_SECONDS}) in all: "
+        "one deadline for the whole batch, not one per id (default 0: do not wait)",
     )  # fmt: skip
     cancel.add_argument("--dry-run", action="store_true", help="report, but send no cancel")
     cancel.add_argument("--reason", default="", help="why, for the audit log")
     cancel.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cancel.set_defaults(run=_cancel)
+
+
+def _add_get(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     get = commands.add_parser("get", help="show invocations' status and progress")
     get.add_argument("ids", nargs="+", metavar="ID", help='invocation ids (UUIDs), or "self"')
     get.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    return parser
+    get.set_defaults(run=_get)
 
 
 def _wait_seconds(raw: str) -> int:
@@ -75,15 +104,16 @@ def _wait_seconds(raw: str) -> int:
 
 
 def _cancel(operations: Operations, args: argparse.Namespace) -> int:
-    if len(set(args.ids)) > MAX_BATCH:
-        print(f"bctrl-tools: give at most {MAX_BATCH} ids at once.", file=sys.stderr)
-        return EXIT_USAGE
     with _Progress(len(dict.fromkeys(args.ids)), enabled=not args.json) as progress:
-        batch = operations.cancel_many(
-            args.ids, wait_seconds=args.wait, reason=args.reason, on_result=progress.advance
-        )
+        try:
+            batch = operations.cancel_many(
+                args.ids, wait_seconds=args.wait, reason=args.reason, on_result=progress.advance
+            )
+        except ValueError as exc:  # the batch as a whole is refused before anything is sent
+            say(f"bctrl-tools cancel: {exc}", err=True)
+            return EXIT_USAGE
     if args.json:
-        print(batch.model_dump_json(indent=2))
+        print(safe_json(batch.model_dump_json(indent=2)))
     else:
         _cancel_table(batch)
     expected = {Outcome.DRY_RUN} if operations.guardrails.dry_run else set()
@@ -101,15 +131,16 @@ def _get(operations: Operations, args: argparse.Namespace) -> int:
             failures.append({"invocation_id": invocation_id, "error": str(exc)})
     if args.json:
         data: list[dict[str, Any]] = [r.model_dump(mode="json") for r in reports]
-        print(json.dumps(data + failures, indent=2))
+        print(safe_json(json.dumps(data + failures, indent=2, ensure_ascii=False)))
     else:
-        _get_table(reports)
+        if reports:  # a table with no rows says nothing the error lines do not
+            _get_table(reports)
         for failure in failures:
-            print(f"{failure['invocation_id']}: {failure['error']}", file=sys.stderr)
+            say(f"{failure['invocation_id']}: {failure['error']}", err=True)
     return EXIT_NOT_STOPPED if failures else EXIT_OK
 
 
-# --- what a person looks at: rich when installed, plain lines otherwise ---------------
+# --- what a person looks at ----------------------------------------------------------
 
 
 _OUTCOME_STYLES = {
@@ -121,12 +152,26 @@ _OUTCOME_STYLES = {
 
 
 def _cancel_table(batch: BatchOutcome) -> None:
-    rows = [(r.invocation_id, r.outcome.value, r.status or "", r.message) for r in batch.results]
+    columns = [Column("Invocation", keep=True), Column("Outcome"), Column("Status", drop=2)]
+    columns.append(Column("Message", drop=1))
+    rows = [[r.invocation_id, r.outcome.value, r.status or "", r.message] for r in batch.results]
+    if any(r.request_id for r in batch.results):  # what support asks for: never cut either
+        columns.append(Column("Request", keep=True))
+        for row, result in zip(rows, batch.results, strict=True):
+            row.append(result.request_id or "")
     styles = [_OUTCOME_STYLES.get(r.outcome, "red") for r in batch.results]
-    _print_table(("Invocation", "Outcome", "Status", "Message"), rows, styles, batch.summary)
+    print_table(columns, rows, styles=styles, caption=batch.summary)
 
 
 def _get_table(reports: list[InvocationReport]) -> None:
+    columns = (
+        Column("Invocation", keep=True),
+        Column("Status"),
+        Column("Step", drop=1),
+        Column("Call", drop=4),
+        Column("Running", drop=2),
+        Column("Heartbeat age", drop=3),
+    )
     rows = [
         (
             r.invocation_id or "",
@@ -138,40 +183,11 @@ def _get_table(reports: list[InvocationReport]) -> None:
         )
         for r in reports
     ]
-    columns = ("Invocation", "Status", "Step", "Call", "Running", "Heartbeat age")
-    _print_table(columns, rows, ["" for _ in rows], None)
+    print_table(columns, rows)
 
 
 def _seconds(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}s"
-
-
-def _print_table(
-    columns: Sequence[str],
-    rows: Sequence[Sequence[str]],
-    styles: Sequence[str],
-    caption: str | None,
-) -> None:
-    # Cells hold ids and server text: shown literally, never read as markup or escapes.
-    rows = [[_printable(cell) for cell in row] for row in rows]
-    try:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-    except ImportError:  # the cli extra is not installed: plain text still works
-        for row in rows:
-            print("  ".join(row))
-        if caption:
-            print(caption)
-        return
-    table = Table(*columns, caption=Text(caption) if caption else None)
-    for row, style in zip(rows, styles, strict=True):
-        table.add_row(*(Text(cell) for cell in row), style=style or None)
-    Console().print(table)
-
-
-def _printable(text: str) -> str:
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 class _Progress:

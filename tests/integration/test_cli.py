@@ -31,13 +31,14 @@ def status_of(sandbox: SandboxProcess, invocation_id: str) -> str:
         return str(http.get(f"/v1/invocations/{invocation_id}").json()["status"])
 
 
-def test_cancel_prints_a_table_and_exits_0(sandbox: SandboxProcess) -> None:
+def test_cancel_piped_prints_full_lines_and_exits_0(sandbox: SandboxProcess) -> None:
     invocation_id = sandbox.create_invocation()["id"]
     done = run_cli(sandbox, "cancel", invocation_id)
     assert done.returncode == 0, done.stderr
-    assert invocation_id in done.stdout
-    assert "cancel_requested" in done.stdout
-    assert "1 invocation: 1 cancel requested." in done.stdout
+    # Piped: one tab-separated line per id on stdout, the summary on stderr.
+    fields = done.stdout.rstrip("\n").split("\t")
+    assert fields[:3] == [invocation_id, "cancel_requested", "cancelling"]
+    assert done.stderr == "1 invocation: 1 cancel requested.\n"
     assert status_of(sandbox, invocation_id) in {"cancelling", "cancelled"}
 
 
