@@ -152,11 +152,15 @@ _OUTCOME_STYLES = {
 
 
 def _cancel_table(batch: BatchOutcome) -> None:
-    columns = [Column("Invocation", keep=True), Column("Outcome"), Column("Status", drop=2)]
+    columns = [
+        Column("Invocation", whole=True),
+        Column("Outcome", whole=True),
+        Column("Status", whole=True, drop=2),
+    ]
     columns.append(Column("Message", drop=1))
     rows = [[r.invocation_id, r.outcome.value, r.status or "", r.message] for r in batch.results]
     if any(r.request_id for r in batch.results):  # what support asks for: never cut either
-        columns.append(Column("Request", keep=True))
+        columns.append(Column("Request", whole=True))
         for row, result in zip(rows, batch.results, strict=True):
             row.append(result.request_id or "")
     styles = [_OUTCOME_STYLES.get(r.outcome, "red") for r in batch.results]
@@ -165,12 +169,12 @@ def _cancel_table(batch: BatchOutcome) -> None:
 
 def _get_table(reports: list[InvocationReport]) -> None:
     columns = (
-        Column("Invocation", keep=True),
-        Column("Status"),
-        Column("Step", drop=1),
+        Column("Invocation", whole=True),
+        Column("Status", whole=True),
+        Column("Step", whole=True, drop=1),
         Column("Call", drop=4),
-        Column("Running", drop=2),
-        Column("Heartbeat age", drop=3),
+        Column("Running", whole=True, drop=2),
+        Column("Heartbeat age", whole=True, drop=3),
     )
     rows = [
         (

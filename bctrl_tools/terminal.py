@@ -55,12 +55,12 @@ def say(text: str, *, err: bool = False) -> None:
 class Column:
     """One table column.
 
-    ``keep``: it holds ids, which are never cut, wrapped or dropped. ``drop``: when the
+    ``whole``: its cells (ids, single words) are never cut or wrapped. ``drop``: when the
     terminal is too narrow, columns with the highest ``drop`` go first; 0 is never dropped.
     """
 
     title: str
-    keep: bool = False
+    whole: bool = False
     drop: int = 0
 
 
@@ -103,11 +103,9 @@ def _console(stream: IO[str]) -> _RichConsole | None:
 def _fitting(
     columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
 ) -> list[int] | None:
-    """Indexes of the columns to show so that every kept column fits whole, or None."""
+    """Indexes of the columns to show so that every whole column fits, or None."""
     shown = list(range(len(columns)))
-    droppable = sorted(
-        (i for i, c in enumerate(columns) if c.drop and not c.keep), key=lambda i: -columns[i].drop
-    )
+    droppable = sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: -columns[i].drop)
     while _needed(columns, cells, shown) > width:
         if not droppable:
             return None
@@ -118,7 +116,7 @@ def _fitting(
 def _needed(columns: Sequence[Column], cells: Sequence[Sequence[str]], shown: list[int]) -> int:
     def least(i: int) -> int:
         longest = max([len(columns[i].title), *(len(row[i]) for row in cells)])
-        return longest if columns[i].keep else min(longest, _MIN_TEXT_WIDTH)
+        return longest if columns[i].whole else min(longest, _MIN_TEXT_WIDTH)
 
     # A boxed table: one bar before each column plus one at the end, one space each side.
     return sum(least(i) + 3 for i in shown) + 1
@@ -140,7 +138,7 @@ def _rich_table(
     for i in shown:
         column = columns[i]
         longest = max([len(column.title), *(len(row[i]) for row in cells)])
-        if column.keep:
+        if column.whole:
             table.add_column(column.title, no_wrap=True, min_width=longest)
         else:
             table.add_column(column.title, overflow="fold")
