@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard bctrl_tools mcp_server tests examples benchmarks)
 
-.PHONY: install lint typecheck unit test demo bench sandbox clean
+.PHONY: install lint typecheck unit test demo next-steps bench sandbox clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,18 @@ test: lint typecheck
 
 demo: install
 	$(PY) examples/demo.py
+	@$(MAKE) --no-print-directory next-steps
+
+# What to try after the demo; the commands live in .venv, which is not on PATH.
+next-steps:
+	@echo ""
+	@echo "Next, try the commands yourself (they are in $(VENV)/bin; or first: . $(VENV)/bin/activate):"
+	@echo "  $(VENV)/bin/bctrl-sandbox --seed 3 --memory     # a local bctrl API; leave it running"
+	@echo "  # in another shell, point the tools at it (never at the real API):"
+	@echo "  export BCTRL_BASE_URL=http://127.0.0.1:8787 BCTRL_API_KEY=sandbox"
+	@echo "  $(VENV)/bin/bctrl-tools get ID                  # an id the sandbox printed"
+	@echo "  $(VENV)/bin/bctrl-tools cancel ID --wait 10"
+	@echo "  $(VENV)/bin/bctrl-mcp --help                    # the MCP server, for Claude Desktop/Code"
 
 bench: install
 	$(PY) -m benchmarks

@@ -41,6 +41,10 @@ class Outcome(str, Enum):
     DRY_RUN = "dry_run"  # would have been cancelled; nothing was sent
     FAILED = "failed"  # the API or the network failed; see error
 
+    def __str__(self) -> str:
+        # print(result.outcome) shows "cancelled", the word every face and the JSON use.
+        return str(self.value)
+
     @property
     def is_error(self) -> bool:
         """Whether a face should present this as a failed tool call."""

@@ -10,8 +10,10 @@ Everything it started is stopped when it ends.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -53,7 +55,10 @@ def _before_after(before: list[Invocation], after: list[Invocation]) -> Table:
     return table
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)  # only --help: the demo starts and stops its own sandbox
     # Imported here, beside this file: each face's example also runs on its own.
     import langchain_agent
     import mcp_client

@@ -11,10 +11,12 @@ then inspects, cancels and re-reads an invocation it creates on a bctrl sandbox:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -82,7 +84,10 @@ def _show_log(text: str) -> None:
             print(f"  {line}")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)  # only --help: the server to use comes from the environment
     base_url = os.environ.get("BCTRL_BASE_URL")
     if base_url:
         api_key = os.environ.get("BCTRL_API_KEY")

@@ -11,9 +11,11 @@ guardrails still apply: ``BCTRL_MAX_CANCELS`` caps how many it may stop.
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import ToolMessage
@@ -94,7 +96,10 @@ def run(base_url: str, api_key: str) -> dict[str, dict[str, Any]]:
     return reports
 
 
-def main() -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)  # only --help: the server to use comes from the environment
     if os.environ.get("BCTRL_BASE_URL"):
         run(os.environ["BCTRL_BASE_URL"], os.environ.get("BCTRL_API_KEY", ""))
         return 0

@@ -2,40 +2,55 @@
 
 Over stdio, stdout carries the protocol and nothing else: every log line, warning and
 startup error goes to stderr. A configuration error (no ``BCTRL_API_KEY``, a bad
-variable, an unsafe bind) stops the server at once with one line and no traceback.
+variable, an unsafe bind, a busy port) or a missing ``mcp`` extra stops the server at
+once with one line, no traceback and exit status 2.
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from collections.abc import Sequence
 
+from bctrl_tools._extras import needs_extra
 from bctrl_tools.errors import BctrlConfigError
 from bctrl_tools.settings import ClientSettings
-from mcp_server.options import StartupError, parse_options
-from mcp_server.server import create_server
+from mcp_server.options import ServerOptions, StartupError, parse_options
 
 __all__ = ["main"]
 
+EXIT_CONFIGURATION = 2  # as for bad usage: the command line or environment must change
+
 
 def main(argv: Sequence[str] | None = None) -> None:
-    options = parse_options(argv)
+    options = parse_options(argv)  # --help and --version need no extra
     configure_logging(options.log_level)
+    with needs_extra("bctrl-mcp", "mcp"):
+        from mcp_server.server import create_server
     try:
         options.check()
         server = create_server(settings=ClientSettings.resolve(), guardrails=options.guardrails())
+        # Bound before the banner: a busy port is a configuration error like the others.
+        sock = _listen(options) if options.transport == "streamable-http" else None
     except (BctrlConfigError, StartupError) as error:
-        sys.exit(f"bctrl-mcp: {error}")  # one line on stderr, exit status 1
+        print(f"bctrl-mcp: {error}", file=sys.stderr)
+        sys.exit(EXIT_CONFIGURATION)
     try:
-        if options.transport == "stdio":
+        if sock is None:
             server.run("stdio")
         else:
             from mcp_server.streamable_http import serve_http
 
-            serve_http(server, options)
+            serve_http(server, options, sock)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+def _listen(options: ServerOptions) -> socket.socket:
+    from mcp_server.streamable_http import listen  # uvicorn and starlette: HTTP only
+
+    return listen(options)
 
 
 def configure_logging(level: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bctrl_tools._version import __version__
 from bctrl_tools.guardrails import Guardrails
 
 __all__ = ["ServerOptions", "StartupError", "is_loopback", "parse_options"]
@@ -104,13 +105,16 @@ def _parser() -> argparse.ArgumentParser:
             "BCTRL_API_KEY (required), BCTRL_BASE_URL and the BCTRL_* guardrails."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--transport", choices=["stdio", "streamable-http"], default="stdio",
         help="stdio (default) for a client that starts the server; streamable-http to serve "
         "clients over HTTP",
     )  # fmt: skip
     parser.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (default 8000)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="HTTP port (default 8000; 0 picks a free one)"
+    )
     parser.add_argument("--path", default="/mcp", help="HTTP endpoint path (default /mcp)")
     parser.add_argument(
         "--stateless", action="store_true",

@@ -9,7 +9,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from mcp_server.options import ServerOptions, StartupError, is_loopback, parse_options
-from mcp_server.streamable_http import BearerTokenGate, transport_security
+from mcp_server.streamable_http import HOW_TO_CONNECT, BearerTokenGate, transport_security
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2", "[::1]"])
@@ -96,8 +96,38 @@ def test_the_gate_refuses_without_the_token(authorization: str | None) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
     response = gated("token").get("/mcp", headers=headers)
     assert response.status_code == 401
-    assert response.headers["www-authenticate"].startswith("Bearer")
-    assert "token" not in response.text.replace("invalid_token", "").replace("bearer token", "")
+    assert response.headers["www-authenticate"].startswith('Bearer realm="bctrl-mcp"')
+    assert response.json()["error_description"] == HOW_TO_CONNECT
+
+
+def test_the_refusal_says_how_to_connect_as_far_as_rfc_6750_allows() -> None:
+    # No credentials at all: a bare challenge (RFC 6750 section 3.1), the how-to in the body.
+    bare = gated("token").get("/mcp")
+    assert bare.headers["www-authenticate"] == 'Bearer realm="bctrl-mcp"'
+    assert bare.json() == {"error": "invalid_request", "error_description": HOW_TO_CONNECT}
+    # A wrong token: error="invalid_token" and the same how-to as error_description.
+    wrong = gated("token").get("/mcp", headers={"Authorization": "Bearer nope"})
+    challenge = wrong.headers["www-authenticate"]
+    assert 'error="invalid_token"' in challenge
+    assert f'error_description="{HOW_TO_CONNECT}"' in challenge
+    assert "--header 'Authorization: Bearer <token>'" in HOW_TO_CONNECT
+    # RFC 6750's error_description allows no double quote and no backslash.
+    assert '"' not in HOW_TO_CONNECT
+    assert "\\" not in HOW_TO_CONNECT
+
+
+@pytest.mark.parametrize(
+    "path", ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"]
+)
+def test_oauth_discovery_finds_no_metadata(path: str) -> None:
+    response = gated("token").get(path)
+    assert response.status_code == 404
+    assert response.json()["error_description"] == HOW_TO_CONNECT
+
+
+def test_the_refusal_never_echoes_the_token() -> None:
+    response = gated("s3cr3t-gate-value").get("/mcp", headers={"Authorization": "Bearer s3cr3t"})
+    assert "s3cr3t" not in response.text + str(response.headers)
 
 
 @pytest.mark.parametrize("authorization", ["Bearer token", "bearer token", "Bearer  token "])
