@@ -115,6 +115,9 @@ def http_app(server: MCPServer[Operations], options: ServerOptions) -> ASGIApp:
     return BearerTokenGate(app, options.auth_token) if options.auth_token else app
 
 
+_BACKLOG = 2048  # uvicorn's default
+
+
 def listen(options: ServerOptions) -> socket.socket:
     """Bind the HTTP port first, so that a busy port is one clear line before any banner."""
     family = socket.AF_INET6 if ":" in options.host else socket.AF_INET
@@ -132,6 +135,9 @@ def listen(options: ServerOptions) -> socket.socket:
         raise StartupError(
             f"cannot listen on {options.host}:{options.port}: {error.strerror or error}."
         ) from None
+    # Listening now: a client that connects as soon as the banner appears waits in the
+    # backlog until uvicorn accepts, instead of being refused.
+    sock.listen(_BACKLOG)
     return sock
 
 

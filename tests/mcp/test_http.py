@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,3 +155,34 @@ def test_the_console_script_is_installed() -> None:
     assert done.returncode == 0
     for flag in ("--transport", "--stateless", "--auth-token", "--read-only", "--confirm"):
         assert flag in done.stdout
+
+
+def test_a_busy_port_is_one_line_suggesting_another() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = start(
+            ["--transport", "streamable-http", "--port", str(port)],
+            server_env(BCTRL_API_KEY="any-key"),
+        )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()  # no "serving ..." line before it, no traceback
+    assert line.startswith(f"bctrl-mcp: port {port} on 127.0.0.1 is already in use")
+    assert "--port" in line
+
+
+def test_the_banner_names_the_bound_port(tmp_path: Path) -> None:
+    log = tmp_path / "stderr.log"
+    args = ["--transport", "streamable-http", "--port", "0"]
+    with running(args, server_env(BCTRL_API_KEY="any-key", BCTRL_MCP_AUTH_TOKEN=TOKEN), log):
+        deadline = time.monotonic() + 30
+        while "serving" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        url = log.read_text().split(" on ", 1)[1].split()[0]
+        assert not url.startswith("http://127.0.0.1:0/")
+        response = httpx.post(url, json=INITIALIZE, headers=MCP_HEADERS, timeout=10)
+    assert response.status_code == 401
+    assert "--header 'Authorization: Bearer <token>'" in response.json()["error_description"]
