@@ -35,7 +35,10 @@ Run = Callable[[Operations, argparse.Namespace], int]
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        guardrails = Guardrails.from_env(dry_run=True if getattr(args, "dry_run", False) else None)
+        guardrails = Guardrails.from_env(
+            dry_run=True if getattr(args, "dry_run", False) else None,
+            flags={"dry_run": "--dry-run"},
+        )
         operations = Operations(guardrails=guardrails, face="cli")
         operations.client  # noqa: B018 - fail on a missing key before any work
     except BctrlConfigError as exc:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from bctrl_tools.budget import CancelBudget
 from bctrl_tools.errors import BctrlConfigError
@@ -34,6 +34,8 @@ __all__ = ["CancelBudget", "Guardrails", "parse_window", "redacted_url"]
 DEFAULT_CONCURRENCY = 16
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+# The on/off switches whose messages say what switched them on.
+_SWITCHES = {"read_only": "BCTRL_READ_ONLY", "dry_run": "BCTRL_DRY_RUN", "confirm": "BCTRL_CONFIRM"}
 
 
 class Guardrails(BaseModel):
@@ -53,6 +55,10 @@ class Guardrails(BaseModel):
     concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
     audit_log: Path | None = None
 
+    # What switched each switch on (a flag, a variable or code), so that a message names
+    # the setting the person actually used.
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
     @field_validator("state_url")
     @classmethod
     def _a_store_we_speak(cls, url: str | None) -> str | None:
@@ -63,6 +69,7 @@ class Guardrails(BaseModel):
         # BCTRL_READ_ONLY is the operator's switch: no argument built in code turns it off.
         if not self.read_only and _flag(os.environ, "BCTRL_READ_ONLY"):
             object.__setattr__(self, "read_only", True)
+            self._sources["read_only"] = "BCTRL_READ_ONLY is set"
         return self
 
     @model_validator(mode="after")
@@ -70,9 +77,23 @@ class Guardrails(BaseModel):
         _check_window(self.max_cancels_window, self.max_cancels)
         return self
 
+    def why(self, switch: str) -> str:
+        """What switched ``switch`` (read_only, dry_run, confirm) on, e.g. "--dry-run was given"."""
+        return self._sources.get(switch, f"{switch}=True was set in code")
+
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Guardrails:
-        """Read ``BCTRL_*`` variables; keyword arguments that are not None win over them."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        flags: Mapping[str, str] | None = None,
+        **overrides: object,
+    ) -> Guardrails:
+        """Read ``BCTRL_*`` variables; keyword arguments that are not None win over them.
+
+        ``flags`` names the command-line flag each override came from (``{"dry_run":
+        "--dry-run"}``), so that messages name it; other overrides count as set in code.
+        """
         env = os.environ if environ is None else environ
         spaces = env.get("BCTRL_ALLOWED_SPACE_IDS")
         values: dict[str, object] = {
@@ -87,13 +108,21 @@ class Guardrails(BaseModel):
             "concurrency": _count(env, "BCTRL_CONCURRENCY", minimum=1) or DEFAULT_CONCURRENCY,
             "audit_log": Path(env["BCTRL_AUDIT_LOG"]) if env.get("BCTRL_AUDIT_LOG") else None,
         }
-        values.update({name: value for name, value in overrides.items() if value is not None})
+        sources = {name: f"{var} is set" for name, var in _SWITCHES.items() if values[name]}
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+                flag = (flags or {}).get(name)
+                sources[name] = f"{flag} was given" if flag else f"{name}={value!r} was set in code"
         if isinstance(values["allowed_space_ids"], str | list | tuple | set):
             values["allowed_space_ids"] = _spaces(values["allowed_space_ids"])
         # Checked here too so that a bad variable is a BctrlConfigError, not a pydantic dump.
         _state_url(values["state_url"] if isinstance(values["state_url"], str) else None)
         _check_window(values["max_cancels_window"], values["max_cancels"])
-        return cls.model_validate(values)
+        rails = cls.model_validate(values)
+        for name, source in sources.items():  # BCTRL_READ_ONLY forcing itself on stays named
+            rails._sources.setdefault(name, source)
+        return rails
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

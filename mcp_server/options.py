@@ -17,6 +17,8 @@ __all__ = ["ServerOptions", "StartupError", "is_loopback", "parse_options"]
 Transport = Literal["stdio", "streamable-http"]
 TOKEN_VARIABLE = "BCTRL_MCP_AUTH_TOKEN"  # noqa: S105 - the variable's name, not a token
 ALLOWED_HOSTS_VARIABLE = "BCTRL_MCP_ALLOWED_HOSTS"
+# The guardrail switches this command line can set; messages name the flag used.
+_FLAGS = {"read_only": "--read-only", "dry_run": "--dry-run", "confirm": "--confirm"}
 
 
 class StartupError(Exception):
@@ -47,6 +49,7 @@ class ServerOptions:
             dry_run=self.dry_run,
             confirm=self.confirm,
             state_url=self.state_url,
+            flags=_FLAGS,
         )
 
     def check(self) -> None:

@@ -128,3 +128,20 @@ def test_read_only_from_the_environment_wins_over_arguments(
     assert Guardrails.from_env(read_only=False).read_only
     monkeypatch.setenv("BCTRL_READ_ONLY", "0")
     assert not Guardrails().read_only
+
+
+def test_each_switch_knows_what_switched_it_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BCTRL_READ_ONLY", raising=False)
+    flagged = Guardrails.from_env({}, dry_run=True, confirm=True, flags={"dry_run": "--dry-run"})
+    assert flagged.why("dry_run") == "--dry-run was given"
+    assert flagged.why("confirm") == "confirm=True was set in code"
+    from_variables = Guardrails.from_env({"BCTRL_DRY_RUN": "1", "BCTRL_CONFIRM": "yes"})
+    assert from_variables.why("dry_run") == "BCTRL_DRY_RUN is set"
+    assert from_variables.why("confirm") == "BCTRL_CONFIRM is set"
+    # A flag wins over the variable, and so does its name in messages.
+    both = Guardrails.from_env({"BCTRL_DRY_RUN": "1"}, dry_run=True, flags={"dry_run": "--dry-run"})
+    assert both.why("dry_run") == "--dry-run was given"
+    assert Guardrails(dry_run=True).why("dry_run") == "dry_run=True was set in code"
+    monkeypatch.setenv("BCTRL_READ_ONLY", "1")
+    assert Guardrails(read_only=False).why("read_only") == "BCTRL_READ_ONLY is set"
+    assert Guardrails.from_env({}, read_only=False).why("read_only") == "BCTRL_READ_ONLY is set"
