@@ -18,7 +18,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import check_invocation_id
 from bctrl_tools.limits import check_wait_seconds
 from bctrl_tools.models import Invocation, InvocationStatus
-from bctrl_tools.outcomes import READ_ONLY, CancelOutcome, Outcome, outside_spaces
+from bctrl_tools.outcomes import CancelOutcome, Outcome, outside_spaces, read_only
 from bctrl_tools.steps import ConfirmationPending, Flow
 
 __all__ = ["Cancelling"]
@@ -44,7 +44,8 @@ class Cancelling:
             return self.finish(CancelOutcome.failed(str(requested_id), exc), reason)
         rails = self.guardrails
         if rails.read_only:
-            return self.finish(CancelOutcome.refused(invocation_id, READ_ONLY), reason)
+            switched_off = read_only(rails.why("read_only"))
+            return self.finish(CancelOutcome.refused(invocation_id, switched_off), reason)
         before: Invocation | None = None
         if rails.allowed_space_ids is not None or rails.dry_run or rails.confirm:
             try:
@@ -88,7 +89,7 @@ class Cancelling:
         if before.is_terminal:
             return CancelOutcome.finished(before)
         if rails.dry_run:
-            return CancelOutcome.dry_run(before)
+            return CancelOutcome.dry_run(before, rails.why("dry_run"))
         return None
 
     def _send(

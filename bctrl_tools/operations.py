@@ -48,20 +48,25 @@ from bctrl_tools.steps import (
 __all__ = [
     "MAX_BATCH",
     "MAX_WAIT_SECONDS",
-    "NO_CONFIRMATION",
     "SELF",
     "AsyncConfirm",
     "ConfirmationPending",
     "OnResult",
     "Operations",
     "SyncConfirm",
+    "no_confirmation",
 ]
 
 SELF = "self"
-NO_CONFIRMATION = (
-    "Cancelling needs the user's confirmation (BCTRL_CONFIRM is set), and this client "
-    "cannot ask for it. Nothing was sent; ask the user to cancel it themselves."
-)
+
+
+def no_confirmation(why: str) -> str:
+    """The refusal when confirmation is on and the client cannot ask; ``why`` names the switch."""
+    return (
+        f"Cancelling needs the user's confirmation ({why}), and this client cannot ask for "
+        "it. Nothing was sent; ask the user to cancel it themselves."
+    )
+
 
 logger = logging.getLogger("bctrl_tools")
 
@@ -166,6 +171,9 @@ class Operations:
             siblings = list(pool.map(one, plan.siblings))
         return plan.outcome(siblings, [one(invocation_id) for invocation_id in plan.own])
 
+    def _no_confirmation(self) -> str:
+        return no_confirmation(self.guardrails.why("confirm"))
+
     def _run(self, flow: Flow[T], confirm: SyncConfirm | None) -> T:
         def do(step: Step) -> Answer:
             match step:
@@ -176,7 +184,9 @@ class Operations:
                 case Wait(invocation_id, timeout_ms):
                     return self.client.wait_for_invocation(invocation_id, timeout_ms)
                 case Confirm(invocation_id, invocation):
-                    return confirm(invocation_id, invocation) if confirm else NO_CONFIRMATION
+                    return (
+                        confirm(invocation_id, invocation) if confirm else self._no_confirmation()
+                    )
                 case TakeBudget():
                     return self.budget.take()
                 case _:
@@ -241,7 +251,11 @@ class Operations:
                 case Wait(invocation_id, timeout_ms):
                     return await self.async_client.wait_for_invocation(invocation_id, timeout_ms)
                 case Confirm(invocation_id, invocation):
-                    return await confirm(invocation_id, invocation) if confirm else NO_CONFIRMATION
+                    return (
+                        await confirm(invocation_id, invocation)
+                        if confirm
+                        else self._no_confirmation()
+                    )
                 case TakeBudget():
                     return await self.budget.atake()
                 case _:

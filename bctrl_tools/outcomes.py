@@ -19,7 +19,6 @@ from bctrl_tools.models import Invocation, InvocationStatus
 from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 
 __all__ = [
-    "READ_ONLY",
     "BatchOutcome",
     "CancelOutcome",
     "InvocationReport",
@@ -27,6 +26,7 @@ __all__ = [
     "describe_progress",
     "outside_spaces",
     "parse_timestamp",
+    "read_only",
 ]
 
 
@@ -136,10 +136,11 @@ class CancelOutcome(ToolOutput):
         return cls.of(invocation.id, Outcome.CANCELLED, message, invocation)
 
     @classmethod
-    def dry_run(cls, invocation: Invocation) -> CancelOutcome:
+    def dry_run(cls, invocation: Invocation, why: str) -> CancelOutcome:
+        """``why``: what switched dry runs on, e.g. "--dry-run was given"."""
         where = _where(invocation)
         message = (
-            f"Dry run (BCTRL_DRY_RUN is set): invocation {invocation.id} is {invocation.status}"
+            f"Dry run ({why}): invocation {invocation.id} is {invocation.status}"
             f"{f' at {where}' if where else ''} and would be cancelled. Nothing was sent."
         )
         return cls.of(invocation.id, Outcome.DRY_RUN, message, invocation)
@@ -171,10 +172,13 @@ class CancelOutcome(ToolOutput):
 # How far the server's clock may be behind ours when judging "cancelled just now".
 _CLOCK_SLACK = 30.0
 
-READ_ONLY = (
-    "Cancelling is switched off (BCTRL_READ_ONLY is set): this agent may read invocations "
-    "but not cancel them. Nothing was sent."
-)
+
+def read_only(why: str) -> str:
+    """Why a cancel is refused in read-only mode; ``why`` names what switched it on."""
+    return (
+        f"Cancelling is switched off ({why}): this agent may read invocations but not cancel "
+        "them. Nothing was sent."
+    )
 
 
 def outside_spaces(invocation: Invocation) -> str:

@@ -47,6 +47,7 @@ from bctrl_tools.budget import StoreUnavailable
 from bctrl_tools.models import Invocation
 from bctrl_tools.operations import ConfirmationPending
 from bctrl_tools.outcomes import describe_progress
+from mcp_server.lifespan import operations_of
 
 __all__ = ["CONFIRMATION_TTL", "AskByRetry", "AskNow", "Asking", "Claims", "UsedOnce", "ask_for"]
 
@@ -107,8 +108,8 @@ def decision(answer: ElicitResult) -> Decision:
     return "accept" if approval.cancel is True else "decline"
 
 
-def refusal(invocation_id: str, answer: Decision, detail: str = "") -> str:
-    """The refused outcome's message when the person did not agree."""
+def refusal(invocation_id: str, answer: Decision, detail: str = "", *, why: str) -> str:
+    """The refused outcome's message when the person did not agree; ``why``: see _why."""
     if answer == "decline":
         return (
             f"The user declined to cancel invocation {invocation_id}. Nothing was sent; leave "
@@ -132,8 +133,13 @@ def refusal(invocation_id: str, answer: Decision, detail: str = "") -> str:
         )
     return (
         f"The user dismissed the confirmation to cancel invocation {invocation_id}, so nothing "
-        "was sent: cancelling needs their confirmation (BCTRL_CONFIRM is set)."
+        f"was sent: cancelling needs their confirmation ({why})."
     )
+
+
+def _why(context: Context[Any, Any]) -> str:
+    """What switched confirmation on (--confirm or BCTRL_CONFIRM), for messages."""
+    return operations_of(context).guardrails.why("confirm")
 
 
 class AskNow:
@@ -141,6 +147,7 @@ class AskNow:
 
     def __init__(self, context: Context[Any, Any]) -> None:
         self._context = context
+        self._why = _why(context)
         # A batch confirms its items concurrently; the person answers one dialog at a time.
         self._one_at_a_time = anyio.Lock()
 
@@ -156,10 +163,10 @@ class AskNow:
                 return (
                     f"Could not ask the user to confirm cancelling invocation {invocation_id} "
                     f"({error.message}). Nothing was sent: cancelling needs their confirmation "
-                    "(BCTRL_CONFIRM is set)."
+                    f"({self._why})."
                 )
         answered = decision(answer)
-        return None if answered == "accept" else refusal(invocation_id, answered)
+        return None if answered == "accept" else refusal(invocation_id, answered, why=self._why)
 
     def is_waiting(self, invocation_id: str) -> bool:
         return False
@@ -226,15 +233,16 @@ class AskByRetry:
         self._claims = claims
         self._claimed: tuple[Decision, str] | None = None  # None: not checked yet
         self._claiming = anyio.Lock()
+        self._why = _why(context)
 
     async def __call__(self, invocation_id: str, invocation: Invocation | None) -> str | None:
         if self._rounds is not None:
             used, detail = await self._claim()
             if used != "accept":  # replayed, or not checkable: no answer in it counts
-                return refusal(invocation_id, used, detail)
+                return refusal(invocation_id, used, detail, why=self._why)
         answered = self._decided.get(invocation_id)
         if answered is not None:
-            return None if answered == "accept" else refusal(invocation_id, answered)
+            return None if answered == "accept" else refusal(invocation_id, answered, why=self._why)
         self._pending[invocation_id] = ElicitRequest(
             params=ElicitRequestFormParams(
                 message=question(invocation_id, invocation), requested_schema=APPROVAL_SCHEMA

@@ -68,6 +68,22 @@ def test_dry_run_sends_nothing(sandbox: SandboxProcess) -> None:
     assert status_of(sandbox, invocation_id) in LIVE
 
 
+@pytest.mark.parametrize(
+    ("args", "variables", "named"),
+    [
+        (["--dry-run"], {}, "--dry-run was given"),
+        ([], {"BCTRL_DRY_RUN": "1"}, "BCTRL_DRY_RUN is set"),
+    ],
+)
+def test_a_dry_run_names_the_switch_that_was_used(
+    sandbox: SandboxProcess, args: list[str], variables: dict[str, str], named: str
+) -> None:
+    invocation_id = sandbox.create_invocation()["id"]
+    done = run_cli(sandbox, "cancel", invocation_id, *args, "--json", **variables)
+    message = json.loads(done.stdout)["results"][0]["message"]
+    assert message.startswith(f"Dry run ({named}): ")
+
+
 def test_guardrails_from_the_environment(sandbox: SandboxProcess) -> None:
     invocation_id = sandbox.create_invocation()["id"]
     done = run_cli(sandbox, "cancel", invocation_id, "--json", BCTRL_MAX_CANCELS="0")

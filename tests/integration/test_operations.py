@@ -14,7 +14,7 @@ import pytest
 from bctrl_tools import ClientSettings
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.models import Invocation
-from bctrl_tools.operations import NO_CONFIRMATION, Operations
+from bctrl_tools.operations import Operations, no_confirmation
 from bctrl_tools.outcomes import CancelOutcome, Outcome
 from bctrl_tools.sandbox.process import SandboxProcess
 
@@ -155,7 +155,7 @@ def test_read_only_refuses_and_sends_nothing(
     invocation_id = live(sandbox)
     result = cancel(make_ops(read_only=True), invocation_id)
     assert result.outcome is Outcome.REFUSED
-    assert "BCTRL_READ_ONLY" in result.message
+    assert "(read_only=True was set in code)" in result.message  # what switched it on
     assert status_of(sandbox, invocation_id) in LIVE
 
 
@@ -226,7 +226,7 @@ def test_confirmation_required_without_a_way_to_ask(
     invocation_id = live(sandbox)
     result = cancel(make_ops(confirm=True), invocation_id)
     assert result.outcome is Outcome.REFUSED
-    assert result.message == NO_CONFIRMATION
+    assert result.message == no_confirmation("confirm=True was set in code")
     assert status_of(sandbox, invocation_id) in LIVE
 
 

@@ -65,7 +65,7 @@ def test_a_read_only_cancel_tool_refuses_and_sends_nothing(
     )
     message = call_tool("sync", tool, {"invocation_id": live_id})
     assert message.status == "error"
-    assert "BCTRL_READ_ONLY" in str(message.content)
+    assert "(read_only=True was set in code)" in str(message.content)
     assert status_of(sandbox, live_id) in LIVE_STATUSES
 
 
@@ -105,7 +105,7 @@ def test_dry_run_reports_and_sends_no_cancel(
     assert message.status == "success"
     assert message.artifact["outcome"] == "dry_run"
     assert message.artifact["invocation"]["status"] in LIVE_STATUSES
-    assert "BCTRL_DRY_RUN" in str(message.content)
+    assert "Dry run (dry_run=True was set in code)" in str(message.content)
     assert status_of(sandbox, live_id) in LIVE_STATUSES
 
 

@@ -89,9 +89,13 @@ def stop(process: subprocess.Popen[Any]) -> None:
 
 
 @asynccontextmanager
-async def over_stdio(env: dict[str, str], log: TextIO) -> AsyncIterator[Client]:
-    """An SDK client talking to a fresh server subprocess over stdio."""
-    parameters = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=env, cwd=ROOT)
+async def over_stdio(
+    env: dict[str, str], log: TextIO, args: Sequence[str] = ()
+) -> AsyncIterator[Client]:
+    """An SDK client talking to a fresh server subprocess (with ``args``) over stdio."""
+    parameters = StdioServerParameters(
+        command=SERVER[0], args=[*SERVER[1:], *args], env=env, cwd=ROOT
+    )
     async with Client(stdio_client(parameters, errlog=log)) as client:
         yield client
 

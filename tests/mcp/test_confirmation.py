@@ -11,7 +11,7 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, InputResponses
 
-from bctrl_tools.operations import NO_CONFIRMATION
+from bctrl_tools.operations import no_confirmation
 from tests.mcp.conftest import INVOCATION_ID, OTHER_ID, ServerFactory, record, text
 
 CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
@@ -109,7 +109,7 @@ async def test_a_client_that_cannot_ask_is_refused(
     result = await cancel(make_server, mode, None)
     assert result.is_error
     assert result.structured_content["outcome"] == "refused"
-    assert text(result) == NO_CONFIRMATION
+    assert text(result) == no_confirmation("confirm=True was set in code")
     assert bctrl.routes[1].call_count == 0
 
 

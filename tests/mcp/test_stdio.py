@@ -44,6 +44,38 @@ async def test_bctrl_down(tmp_path: Path) -> None:
             await scenarios.reports_bctrl_down(client)
 
 
+@pytest.mark.parametrize(
+    ("args", "variables", "named"),
+    [
+        (["--confirm"], {}, "--confirm was given"),
+        ([], {"BCTRL_CONFIRM": "1"}, "BCTRL_CONFIRM is set"),
+        (["--dry-run"], {}, "--dry-run was given"),
+        ([], {"BCTRL_DRY_RUN": "1"}, "BCTRL_DRY_RUN is set"),
+        (["--read-only"], {}, None),  # not even offered: no message to name it in
+    ],
+)
+async def test_messages_name_the_switch_that_was_used(
+    sandbox: SandboxProcess,
+    tmp_path: Path,
+    args: list[str],
+    variables: dict[str, str],
+    named: str | None,
+) -> None:
+    invocation_id = sandbox.create_invocation()["id"]
+    log = tmp_path / "stderr.log"
+    with log.open("w") as errlog, diagnosed(log):
+        async with over_stdio(sandbox_env(sandbox) | variables, errlog, args) as client:
+            tools = {tool.name for tool in (await client.list_tools()).tools}
+            if named is None:
+                assert tools == {"get_invocation"}
+                return
+            result = await client.call_tool("cancel_invocation", {"invocation_id": invocation_id})
+    assert result.structured_content is not None
+    message = result.structured_content["message"]
+    assert f"({named})" in message
+    assert ("BCTRL_" in named) == ("BCTRL_" in message)  # never the one not used
+
+
 # Runs the real main() with an import hook, then says on stderr whether any langchain
 # module was ever imported (the server must stay light to start).
 PROBE = """
