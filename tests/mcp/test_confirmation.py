@@ -70,6 +70,7 @@ async def test_accepting_cancels(
     [
         ("decline", None, "declined"),
         ("cancel", None, "dismissed"),
+        ("cancel", None, "(confirm=True was set in code)"),  # what switched confirmation on
         ("accept", {"cancel": False}, "declined"),
         # Fails closed: an accept that is not the form we asked with is no yes.
         ("accept", {"cancel": "false"}, "not as the form asked"),
