@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bctrl_tools._hosts import is_loopback
 from bctrl_tools._version import __version__
 from bctrl_tools.guardrails import Guardrails
 
@@ -63,15 +63,6 @@ class ServerOptions:
                 f"reach port {self.port} could cancel invocations. Set {TOKEN_VARIABLE} (or "
                 "--auth-token), or listen on 127.0.0.1."
             )
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a host name: it may resolve to anything
 
 
 def parse_options(argv: Sequence[str] | None = None) -> ServerOptions:

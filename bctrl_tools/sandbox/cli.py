@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import math
 from collections.abc import Sequence
 
+from bctrl_tools._hosts import is_loopback
 from bctrl_tools._version import __version__
 from bctrl_tools.sandbox.config import (
     DEFAULT_API_KEY,
@@ -101,16 +101,6 @@ def parse_config(argv: Sequence[str] | None = None) -> SandboxConfig:
         fail_rate=args.fail_rate,
         log_level=args.log_level,
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` can only be reached from this machine (a name may resolve anywhere)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _non_negative_int(text: str) -> int:
