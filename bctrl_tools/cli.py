@@ -2,6 +2,10 @@
 
     bctrl-tools cancel ID [ID ...] [--wait SECONDS] [--dry-run] [--reason TEXT] [--json]
     bctrl-tools get ID [ID ...] [--json]
+    bctrl-tools --version
+
+Subcommands are registered in one place, ``_parser``: a module adds its own with a
+function that takes the subparsers and sets ``run`` on its parser.
 
 Exit status: 0 when every id ended cancel_requested, cancelled or already_finished
 (or, under --dry-run, would be cancelled); 1 when any did not; 2 for bad usage or

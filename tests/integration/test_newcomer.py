@@ -77,6 +77,16 @@ def test_every_script_has_a_version(script: str) -> None:
     assert (done.returncode, done.stdout) == (0, f"{script} {__version__}\n")
 
 
+def test_the_wait_help_says_one_deadline_for_the_whole_batch() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bctrl_tools.cli", "cancel", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "COLUMNS": "200"},  # the whole help text on one line
+    )  # fmt: skip
+    [wait] = [line for line in done.stdout.splitlines() if line.strip().startswith("--wait")]
+    assert "one deadline for the whole batch, not one per id" in wait
+
+
 def test_every_sandbox_option_has_help_and_its_default() -> None:
     done = without("", "bctrl-sandbox", "--help")
     options = done.stdout.split("options:\n", 1)[1]
