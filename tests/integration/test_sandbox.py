@@ -187,7 +187,9 @@ async def test_concurrent_cancels_make_exactly_one_transition(
         responses = await asyncio.gather(*(client.post(url, json={}) for _ in range(64)))
     assert {response.status_code for response in responses} == {200}
     records = [response.json() for response in responses]
-    assert {record["status"] for record in records} == {"cancelling"}
+    # On a loaded machine the last answers may come after the 300 ms grace has ended,
+    # so "cancelled" is allowed; one transition means one cancelRequestedAt for all.
+    assert {record["status"] for record in records} <= {"cancelling", "cancelled"}
     assert len({record["cancelRequestedAt"] for record in records}) == 1
 
 
