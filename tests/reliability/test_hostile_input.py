@@ -8,17 +8,20 @@ validation with a message or reaches bctrl (mocked by respx) only as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
 import anyio
 import httpx
 import respx
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from bctrl_tools import ClientSettings
 from bctrl_tools.guardrails import Guardrails
+from bctrl_tools.ids import EXAMPLE_INVOCATION_ID
 from bctrl_tools.operations import Operations
 from bctrl_tools.spec import TOOL_SPECS, ToolInputError, ToolSpec
 from tests.unit.conftest import load_record
@@ -26,6 +29,8 @@ from tests.unit.conftest import load_record
 BASE_URL = "https://api.bctrl.test"
 ALLOWED = re.compile(r"^/v1/invocations/(?P<segment>[^/]+)(?P<action>/cancel|/wait)?$")
 RECORD = load_record("cancelling")
+ID_FIELDS = {"invocation_id", "invocation_ids"}
+SPECS = {spec.name: spec for spec in TOOL_SPECS}
 
 ids = st.one_of(
     st.text(max_size=140),
@@ -53,6 +58,12 @@ anything = st.fixed_dictionaries(
 payloads = st.one_of(well_formed, anything)
 
 
+def fitted(spec: ToolSpec[Any, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload less the id field this tool does not take (every other key stays)."""
+    fields = spec.input_model.model_fields
+    return {k: v for k, v in payload.items() if k in fields or k not in ID_FIELDS}
+
+
 def check_request(request: httpx.Request) -> None:
     path = request.url.raw_path.decode("ascii")
     match = ALLOWED.match(path)
@@ -65,9 +76,22 @@ def check_request(request: httpx.Request) -> None:
     assert request.method == expected_method
 
 
-def responder(request: httpx.Request) -> httpx.Response:
-    check_request(request)
-    return httpx.Response(200, json=RECORD)
+@contextmanager
+def mocked_bctrl() -> Iterator[list[httpx.Request]]:
+    """bctrl answering every request; yields the requests it received, to check afterwards.
+
+    The check cannot run inside the side effect: the tools turn any exception, an
+    AssertionError too, into an error result, and the test would pass regardless.
+    """
+    received: list[httpx.Request] = []
+
+    def responder(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json=RECORD)
+
+    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
+        router.route().mock(side_effect=responder)
+        yield received
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,33 +102,43 @@ def test_any_payload_reaches_only_documented_urls(
     client_settings = ClientSettings(api_key="k", base_url=BASE_URL, max_retries=0)
     rails = Guardrails(self_invocation_id=own_id or None)
     ops = Operations(settings=client_settings, guardrails=rails)
-    if "invocation_ids" not in spec.input_model.model_fields:
-        payload = {k: v for k, v in payload.items() if k != "invocation_ids"}
-    if "invocation_id" not in spec.input_model.model_fields:
-        payload = {k: v for k, v in payload.items() if k != "invocation_id"}
     try:
-        arguments = spec.parse(payload)
+        arguments = spec.parse(fitted(spec, payload))
     except ToolInputError as exc:
         refusal = str(exc)
         assert spec.name in refusal
         assert "Nothing was done" in refusal
+        event("refused by the input model")
         return
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=responder)
+    with mocked_bctrl() as received:
         result = spec.run(ops, arguments)
     ops.close()
-    event("reached the API" if router.calls else "refused before any request")
+    event("reached the API" if received else "refused before any request")
+    for request in received:
+        check_request(request)
     assert result.text
     if result.is_error:
         assert "Traceback" not in result.text
 
 
-tool_names = st.one_of(st.sampled_from([spec.name for spec in TOOL_SPECS]), st.text(max_size=12))
+tool_names = st.one_of(st.sampled_from(list(SPECS)), st.text(max_size=12))
 raw_arguments = st.one_of(payloads, st.dictionaries(st.text(max_size=8), values, max_size=4))
+# Half the calls fit their tool, so that requests reach bctrl and their URLs are checked too.
+fitting_calls = st.sampled_from(TOOL_SPECS).flatmap(
+    lambda spec: well_formed.map(lambda payload: (spec.name, fitted(spec, payload)))
+)
+mcp_calls = st.one_of(st.tuples(tool_names, raw_arguments), fitting_calls)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(calls=st.lists(st.tuples(tool_names, raw_arguments), min_size=1, max_size=12))
+@given(calls=st.lists(mcp_calls, min_size=1, max_size=12))
+@example(  # always at least one session whose requests are checked
+    calls=[
+        ("cancel_invocations", {"invocation_ids": [EXAMPLE_INVOCATION_ID, "..", "a b"]}),
+        ("get_invocation", {"invocation_id": "not-a-uuid"}),
+        ("cancel_invocation", {"invocation_id": EXAMPLE_INVOCATION_ID, "wait_seconds": 1}),
+    ]
+)
 def test_the_mcp_server_answers_every_malformed_call_and_stays_alive(
     calls: list[tuple[str, dict[str, Any]]],
 ) -> None:
@@ -120,11 +154,13 @@ def test_the_mcp_server_answers_every_malformed_call_and_stays_alive(
             for name, arguments in calls:
                 result = await client.call_tool(name, arguments)
                 assert result.content, (name, arguments)
-                if name not in {spec.name for spec in TOOL_SPECS}:
+                if name not in SPECS:
                     assert result.is_error
             listed = await client.list_tools()  # still serving
-            assert {tool.name for tool in listed.tools} == {spec.name for spec in TOOL_SPECS}
+            assert {tool.name for tool in listed.tools} == set(SPECS)
 
-    with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
-        router.route().mock(side_effect=responder)
+    with mocked_bctrl() as received:
         anyio.run(session)
+    event("reached the API" if received else "no request")
+    for request in received:
+        check_request(request)
