@@ -17,6 +17,7 @@ from bctrl_tools.models import Invocation
 from bctrl_tools.operations import Operations, no_confirmation
 from bctrl_tools.outcomes import CancelOutcome, Outcome
 from bctrl_tools.sandbox.process import SandboxProcess
+from tests.integration.helpers import poll_status
 
 LIVE = {"queued", "dispatching", "running"}
 OTHER_SPACE = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
@@ -82,7 +83,9 @@ def test_cancel_requested_then_cancelled(
     assert result.invocation["cancelRequestedAt"]
     assert invocation_id in result.message
     assert "step" in result.message  # what it was doing
-    assert status_of(sandbox, invocation_id) in {"cancelling", "cancelled"}
+    with sandbox.http_client() as http:  # and the request took: it reaches cancelled
+        record = poll_status(http, invocation_id, "cancelled", timeout=5.0)
+    assert record["cancelRequestedAt"] == result.invocation["cancelRequestedAt"]
 
 
 def test_wait_seconds_reports_cancelled(
