@@ -332,33 +332,82 @@ def test_get_reports_what_a_supervisor_needs(sandbox: SandboxProcess, make_ops: 
 # --- audit ----------------------------------------------------------------------------
 
 
+AUDIT_FIELDS = {
+    "time",
+    "face",
+    "event",
+    "invocation_id",
+    "space_id",
+    "outcome",
+    "status",
+    "request_id",
+    "reason",
+}
+# outcome, guardrails, which invocation, cancel arguments, the audit events expected:
+# "request" just before a cancel is sent, "result" once the decision is made.
+DECISIONS = [
+    ("cancel_requested", {}, "live", {}, ["request", "result"]),
+    ("cancelled", {}, "live", {"wait_seconds": 5}, ["request", "result"]),
+    ("already_finished", {}, "finished", {}, ["request", "result"]),
+    ("not_found", {}, "missing", {}, ["request", "result"]),
+    ("refused", {"allowed_space_ids": frozenset({OTHER_SPACE})}, "live", {}, ["result"]),
+    ("dry_run", {"dry_run": True}, "live", {}, ["result"]),
+    ("failed", {}, "a/b", {}, ["result"]),  # a bad id: nothing to send
+    ("failed", {}, "unreachable", {}, ["request", "result"]),  # sent, and the network failed
+]
+
+
+def target(sandbox: SandboxProcess, which: str) -> str:
+    if which == "live":
+        return live(sandbox)
+    if which == "finished":
+        invocation_id = str(sandbox.create_invocation(run_seconds=0.01)["id"])
+        with sandbox.http_client() as http:
+            poll_status(http, invocation_id, "succeeded")
+        return invocation_id
+    return str(uuid.uuid4()) if which in {"missing", "unreachable"} else which
+
+
+@pytest.mark.parametrize(
+    ("outcome", "rails", "which", "options", "events"),
+    DECISIONS,
+    ids=[f"{outcome}-{which}" for outcome, _, which, _, _ in DECISIONS],
+)
 def test_every_decision_is_one_audit_line(
-    sandbox: SandboxProcess, make_ops: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sandbox: SandboxProcess,
+    sandbox_settings: ClientSettings,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    outcome: str,
+    rails: dict[str, Any],
+    which: str,
+    options: dict[str, Any],
+    events: list[str],
 ) -> None:
     caplog.set_level("INFO", logger="bctrl_tools.audit")
     audit = tmp_path / "audit.jsonl"
-    invocation_id = live(sandbox)
-    ops = make_ops(audit_log=audit, dry_run=True)
-    ops.cancel(invocation_id, reason="checking")
-    (line,) = (json.loads(text) for text in audit.read_text().splitlines())
-    assert line["face"] == "sdk"
-    assert line["event"] == "result"
-    assert line["outcome"] == "dry_run"
-    assert line["invocation_id"] == invocation_id
-    assert line["space_id"]
-    assert line["reason"] == "checking"
-    assert set(line) == {
-        "time",
-        "face",
-        "event",
-        "invocation_id",
-        "space_id",
-        "outcome",
-        "status",
-        "request_id",
-        "reason",
+    invocation_id = target(sandbox, which)
+    settings = sandbox_settings
+    if which == "unreachable":
+        settings = ClientSettings(
+            api_key=sandbox.api_key, base_url="http://127.0.0.1:9", max_retries=0
+        )
+    ops = Operations(settings=settings, guardrails=Guardrails(audit_log=audit, **rails))
+    try:
+        result = ops.cancel(invocation_id, reason="checking", **options)
+    finally:
+        ops.close()
+    assert result.outcome.value == outcome
+    lines = [json.loads(text) for text in audit.read_text().splitlines()]
+    assert [line["event"] for line in lines] == events
+    assert all(set(line) == AUDIT_FIELDS for line in lines)
+    assert {(line["face"], line["invocation_id"], line["reason"]) for line in lines} == {
+        ("sdk", invocation_id, "checking")
     }
+    *_, last = lines
+    assert (last["outcome"], last["status"]) == (outcome, result.status)
+    assert (last["space_id"], last["request_id"]) == (result.space_id, result.request_id)
     assert [
         json.loads(r.getMessage()) for r in caplog.records if r.name == "bctrl_tools.audit"
-    ] == [line]
+    ] == lines
     assert sandbox.api_key not in audit.read_text()

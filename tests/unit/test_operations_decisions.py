@@ -297,7 +297,10 @@ def test_a_batch_cancels_its_own_invocation_last(
 
 @pytest.mark.parametrize("read_back", [500, 404, "unreachable"])
 def test_a_409_whose_read_back_fails_is_already_finished(
-    api: respx.MockRouter, drive: Driver, read_back: int | str
+    api: respx.MockRouter,
+    drive: Driver,
+    read_back: int | str,
+    audit_lines: Callable[[], list[dict[str, Any]]],
 ) -> None:
     # A 409 means it had ended; the read-back only says how. Failing to read it back
     # must not turn "nothing to cancel" into an error the model retries.
@@ -318,6 +321,8 @@ def test_a_409_whose_read_back_fails_is_already_finished(
     )
     assert result.error_code == "invocation.conflict"
     assert result.request_id == "req_409"
+    audited = [(line["event"], line["outcome"]) for line in audit_lines()]
+    assert audited == [("request", None), ("result", "already_finished")]
 
 
 def test_the_model_is_told_a_409_without_read_back_had_already_finished(
