@@ -248,6 +248,7 @@ def test_a_refusal_reaches_the_model_as_an_error(
     result = CANCEL_INVOCATION.run(ops(**rails), arguments)
     assert result.data["outcome"] == ("refused" if is_error else "dry_run")
     assert result.is_error is is_error
+    assert result.data["is_error"] is is_error
     assert posts(mocked) == []
 
 
@@ -319,8 +320,9 @@ def test_a_409_whose_read_back_fails_is_already_finished(
     assert result.message == (
         f"Invocation {INVOCATION_ID} had already finished; nothing to cancel."
     )
-    assert result.error_code == "invocation.conflict"
-    assert result.request_id == "req_409"
+    assert not result.is_error
+    assert result.error is not None  # the conflict, kept for whoever looks closer
+    assert (result.error.code, result.error.request_id) == ("invocation.conflict", "req_409")
     audited = [(line["event"], line["outcome"]) for line in audit_lines()]
     assert audited == [("request", None), ("result", "already_finished")]
 
@@ -337,3 +339,4 @@ def test_the_model_is_told_a_409_without_read_back_had_already_finished(
     assert result.text == f"Invocation {INVOCATION_ID} had already finished; nothing to cancel."
     assert result.is_error is False
     assert result.data["outcome"] == "already_finished"
+    assert result.data["is_error"] is False
