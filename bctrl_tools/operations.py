@@ -121,6 +121,21 @@ class Operations:
             self._async_loop = loop
         return self._async_client
 
+    def __repr__(self) -> str:
+        # What a person debugging needs: where it reaches, what it may do, what it has
+        # spent. Never the settings themselves, nor anything else that could hold the key.
+        lent = self._client or self._async_client
+        settings = self._settings or (lent.settings if lent else None)
+        where = repr(settings.base_url) if settings else "(from the environment, on first use)"
+        rails = self.guardrails.model_dump(mode="json", exclude_defaults=True)
+        if "allowed_space_ids" in rails:  # a set: sorted, so that two reprs compare
+            rails["allowed_space_ids"] = sorted(rails["allowed_space_ids"])
+        limit = "unlimited" if self.budget.limit is None else self.budget.limit
+        return (
+            f"Operations(face={self.audit.face!r}, base_url={where}, guardrails={rails!r}, "
+            f"cancels_sent='{self.budget.spent} of {limit}')"
+        )
+
     def _resolved_settings(self) -> ClientSettings:
         if self._settings is None:
             lent = self._client or self._async_client

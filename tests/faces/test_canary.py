@@ -147,7 +147,13 @@ def _arguments(tool: str, live: str) -> list[dict[str, Any]]:
     return [{"invocation_id": i} for i in (MISSING, *BAD_IDS, live)]
 
 
-def test_operations_repr_is_clean(canary_sandbox: SandboxProcess) -> None:
-    ops = Operations(settings=settings_for(canary_sandbox), guardrails=Guardrails())
-    assert_clean(repr(ops), repr(ops.client), repr(vars(ops)))
+def test_operations_repr_is_useful_and_clean(canary_sandbox: SandboxProcess) -> None:
+    ops = Operations(settings=settings_for(canary_sandbox), guardrails=Guardrails(max_cancels=2))
+    ops.cancel(MISSING)
+    shown = repr(ops)
+    assert shown.startswith("Operations(face='sdk', ")
+    assert repr(canary_sandbox.base_url) in shown
+    assert "{'max_cancels': 2}" in shown
+    assert "cancels_sent='1 of 2'" in shown
+    assert_clean(shown, repr(ops.client), repr(vars(ops)))
     ops.close()

@@ -8,7 +8,9 @@ import httpx
 import pytest
 import respx
 
-from bctrl_tools import BctrlConfigError, BctrlError, ClientSettings
+from bctrl_tools import BctrlClient, BctrlConfigError, BctrlError, ClientSettings
+from bctrl_tools.guardrails import Guardrails
+from bctrl_tools.operations import Operations
 from tests.unit.conftest import CANARY_KEY, INVOCATION_ID, Invoke
 
 CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
@@ -103,3 +105,15 @@ def test_a_key_inside_a_transport_error_is_redacted(
         invoke("cancel_invocation", INVOCATION_ID)
     assert CANARY_KEY not in str(caught.value)
     assert "[redacted]" in str(caught.value)
+
+
+def test_operations_repr_says_where_and_what_but_not_the_key(settings: ClientSettings) -> None:
+    with BctrlClient(settings=settings) as lent:
+        shown = repr(Operations(client=lent, guardrails=Guardrails(dry_run=True), face="mcp"))
+    assert shown == (
+        f"Operations(face='mcp', base_url={settings.base_url!r}, guardrails={{'dry_run': True}}, "
+        "cancels_sent='0 of unlimited')"
+    )
+    # Without settings nothing is resolved yet, and the repr must not resolve them.
+    assert "from the environment" in repr(Operations(guardrails=Guardrails()))
+    assert CANARY_KEY not in repr(Operations(settings=settings, guardrails=Guardrails()))
