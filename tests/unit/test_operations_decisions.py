@@ -80,9 +80,12 @@ class Driver:
 
     def cancel(
         self, operations: Operations, invocation_id: str, answer: Answer | None = None
-    ) -> Any:
+    ) -> CancelOutcome:
         if self.mode == "sync":
-            return operations.cancel(invocation_id, confirm=answer)
+            try:
+                return operations.cancel(invocation_id, confirm=answer)
+            finally:
+                operations.close()
 
         async def go() -> CancelOutcome:
             confirm = None
@@ -101,7 +104,10 @@ class Driver:
 
     def cancel_many(self, operations: Operations, ids: list[str]) -> BatchOutcome:
         if self.mode == "sync":
-            return operations.cancel_many(ids)
+            try:
+                return operations.cancel_many(ids)
+            finally:
+                operations.close()
 
         async def go() -> BatchOutcome:
             try:
