@@ -123,12 +123,21 @@ def drive(request: pytest.FixtureRequest) -> Driver:
     return Driver(request.param)
 
 
+Audited = Callable[[], list[tuple[str, str | None]]]
+
+
 @pytest.fixture
-def audit_lines(caplog: pytest.LogCaptureFixture) -> Callable[[], list[dict[str, Any]]]:
+def audited(caplog: pytest.LogCaptureFixture) -> Audited:
+    """The (event, outcome) of each audit line written so far."""
     caplog.set_level(logging.INFO, logger="bctrl_tools.audit")
-    return lambda: [
-        json.loads(r.getMessage()) for r in caplog.records if r.name == "bctrl_tools.audit"
-    ]
+
+    def pairs() -> list[tuple[str, str | None]]:
+        lines = [
+            json.loads(r.getMessage()) for r in caplog.records if r.name == "bctrl_tools.audit"
+        ]
+        return [(line["event"], line["outcome"]) for line in lines]
+
+    return pairs
 
 
 # --- the space allow-list -------------------------------------------------------------
@@ -161,7 +170,7 @@ def test_inside_the_allowed_spaces_is_cancelled(mocked: respx.MockRouter, drive:
 
 
 def test_read_only_is_refused_inside_the_flow_before_any_request(
-    mocked: respx.MockRouter, drive: Driver, audit_lines: Callable[[], list[dict[str, Any]]]
+    mocked: respx.MockRouter, drive: Driver, audited: Audited
 ) -> None:
     # The faces do not offer the tool in read-only mode; the flow refuses on its own too.
     operations = ops(read_only=True)
@@ -170,11 +179,11 @@ def test_read_only_is_refused_inside_the_flow_before_any_request(
     assert "BCTRL_READ_ONLY" in result.message
     assert not mocked.calls
     assert operations.budget.spent == 0
-    assert [line["outcome"] for line in audit_lines()] == ["refused"]
+    assert audited() == [("result", "refused")]
 
 
 def test_dry_run_reads_reports_and_sends_no_cancel(
-    mocked: respx.MockRouter, drive: Driver, audit_lines: Callable[[], list[dict[str, Any]]]
+    mocked: respx.MockRouter, drive: Driver, audited: Audited
 ) -> None:
     operations = ops(dry_run=True)
     result = drive.cancel(operations, INVOCATION_ID)
@@ -185,7 +194,7 @@ def test_dry_run_reads_reports_and_sends_no_cancel(
     assert not result.outcome.is_error
     assert [call.request.method for call in mocked.calls] == ["GET"]
     assert operations.budget.spent == 0
-    assert [(line["event"], line["outcome"]) for line in audit_lines()] == [("result", "dry_run")]
+    assert audited() == [("result", "dry_run")]
 
 
 # --- confirmation ---------------------------------------------------------------------
@@ -207,7 +216,7 @@ def test_a_confirmed_cancel_is_sent_after_asking_once(
 
 
 def test_a_declined_cancel_is_refused_with_the_persons_answer(
-    mocked: respx.MockRouter, drive: Driver, audit_lines: Callable[[], list[dict[str, Any]]]
+    mocked: respx.MockRouter, drive: Driver, audited: Audited
 ) -> None:
     operations = ops(confirm=True)
     result = drive.cancel(operations, INVOCATION_ID, lambda i, inv: DECLINED)
@@ -215,7 +224,7 @@ def test_a_declined_cancel_is_refused_with_the_persons_answer(
     assert result.message == DECLINED
     assert posts(mocked) == []
     assert operations.budget.spent == 0
-    assert [(line["event"], line["outcome"]) for line in audit_lines()] == [("result", "refused")]
+    assert audited() == [("result", "refused")]
 
 
 def test_confirmation_without_a_way_to_ask_is_refused(
@@ -228,7 +237,7 @@ def test_confirmation_without_a_way_to_ask_is_refused(
 
 
 def test_a_pending_confirmation_sends_nothing_and_is_not_audited(
-    mocked: respx.MockRouter, drive: Driver, audit_lines: Callable[[], list[dict[str, Any]]]
+    mocked: respx.MockRouter, drive: Driver, audited: Audited
 ) -> None:
     question = ConfirmationPending("Asked the user whether to cancel it; waiting for the answer.")
     operations = ops(confirm=True)
@@ -237,7 +246,7 @@ def test_a_pending_confirmation_sends_nothing_and_is_not_audited(
     assert result.message == question
     assert posts(mocked) == []
     assert operations.budget.spent == 0
-    assert audit_lines() == []  # the repeated call, with the answer, is the decision
+    assert audited() == []  # the repeated call, with the answer, is the decision
 
 
 # --- the refused error flag -----------------------------------------------------------
@@ -307,7 +316,7 @@ def test_a_409_whose_read_back_fails_is_already_finished(
     api: respx.MockRouter,
     drive: Driver,
     read_back: int | str,
-    audit_lines: Callable[[], list[dict[str, Any]]],
+    audited: Audited,
 ) -> None:
     # A 409 means it had ended; the read-back only says how. Failing to read it back
     # must not turn "nothing to cancel" into an error the model retries.
@@ -329,8 +338,7 @@ def test_a_409_whose_read_back_fails_is_already_finished(
     assert not result.is_error
     assert result.error is not None  # the conflict, kept for whoever looks closer
     assert (result.error.code, result.error.request_id) == ("invocation.conflict", "req_409")
-    audited = [(line["event"], line["outcome"]) for line in audit_lines()]
-    assert audited == [("request", None), ("result", "already_finished")]
+    assert audited() == [("request", None), ("result", "already_finished")]
 
 
 def test_the_model_is_told_a_409_without_read_back_had_already_finished(
