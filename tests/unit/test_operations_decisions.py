@@ -22,7 +22,7 @@ import respx
 from bctrl_tools import ClientSettings
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.models import Invocation
-from bctrl_tools.operations import NO_CONFIRMATION, ConfirmationPending, Operations
+from bctrl_tools.operations import ConfirmationPending, Operations, no_confirmation
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, Outcome
 from bctrl_tools.spec import CANCEL_INVOCATION, CancelInvocationInput
 from tests.conftest import MOCK_BASE_URL
@@ -176,7 +176,7 @@ def test_read_only_is_refused_inside_the_flow_before_any_request(
     operations = ops(read_only=True)
     result = drive.cancel(operations, INVOCATION_ID)
     assert result.outcome is Outcome.REFUSED
-    assert "BCTRL_READ_ONLY" in result.message
+    assert "(read_only=True was set in code)" in result.message  # what switched it on
     assert not mocked.calls
     assert operations.budget.spent == 0
     assert audited() == [("result", "refused")]
@@ -232,7 +232,7 @@ def test_confirmation_without_a_way_to_ask_is_refused(
 ) -> None:
     result = drive.cancel(ops(confirm=True), INVOCATION_ID)
     assert result.outcome is Outcome.REFUSED
-    assert result.message == NO_CONFIRMATION
+    assert result.message == no_confirmation("confirm=True was set in code")
     assert posts(mocked) == []
 
 
