@@ -5,23 +5,33 @@ values it does not know (see :class:`OpenEnum`): a newer server adds fields and
 states, and an old client must still be able to cancel. Timestamps and ids stay the
 strings the server sent, so ``model_dump(mode="json", by_alias=True)`` gives back
 exactly the record that was received.
+
+A record that drifts further from the documented schema (a required field missing, a
+value of another type) is still read by :meth:`Invocation.read_leniently`
+(:mod:`bctrl_tools.drift`): only an unreadable ``id`` or ``status`` makes it unreadable.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Discriminator,
+    GetCoreSchemaHandler,
     SerializerFunctionWrapHandler,
     Tag,
+    ValidationError,
     model_serializer,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
+from typing_extensions import Self
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -30,6 +40,7 @@ __all__ = [
     "Diagnostic",
     "DiagnosticCategory",
     "DiagnosticFix",
+    "Documented",
     "ExecutionMode",
     "Invocation",
     "InvocationError",
@@ -146,6 +157,24 @@ class DiagnosticCategory(OpenEnum):
 def _field_keys(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
     """Each field's name and wire name, once per class: ``to_camel`` is a regex."""
     return tuple((name, field.alias or name) for name, field in cls.model_fields.items())
+
+
+T = TypeVar("T")
+
+
+class _NotNull:
+    """Validates ``T | None`` as plain ``T``: a strict read refuses null, at no cost."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        (inner,) = [arg for arg in get_args(source) if arg is not type(None)]
+        return handler.generate_schema(inner)
+
+
+# A value the documented schema requires. Validated as ``T``, but typed ``T | None``:
+# in a record read leniently it is None where it drifted (see Invocation.schema_warnings).
+Documented = Annotated[T | None, _NotNull()]
 
 
 class BctrlModel(BaseModel):
@@ -276,7 +305,7 @@ class InvocationResult(BctrlModel):
     mode: InvocationMode
     ok: bool
     runtime_id: str
-    steps: list[StepResult]
+    steps: list[Documented[StepResult]]
 
 
 class InvocationError(BctrlModel):
@@ -290,16 +319,16 @@ class Invocation(BctrlModel):
 
     id: str
     status: InvocationStatus
-    run_id: str
-    runtime_id: str
-    runtime_kind: RuntimeKind
-    space_id: str
-    entry_call: str
-    execution_mode: ExecutionMode
-    created_at: str
-    sequence_no: int
-    step_count: int
-    artifact_count: int
+    run_id: Documented[str]
+    runtime_id: Documented[str]
+    runtime_kind: Documented[RuntimeKind]
+    space_id: Documented[str]
+    entry_call: Documented[str]
+    execution_mode: Documented[ExecutionMode]
+    created_at: Documented[str]
+    sequence_no: Documented[int]
+    step_count: Documented[int]
+    artifact_count: Documented[int]
     started_at: str | None = None
     finished_at: str | None = None
     cancel_requested_at: str | None = None
@@ -313,12 +342,72 @@ class Invocation(BctrlModel):
     connector: str | None = None
     correlation_id: str | None = None
 
+    # Set only on a record read leniently, to a _Drift. A slot, not a pydantic private
+    # attribute: those cost every strict read a Python call (~1.5 µs, +20% on a record).
+    __slots__ = ("_drift",)
+
+    @classmethod
+    def read_leniently(cls, data: Any) -> Self:
+        """The record, even one that drifted from the documented schema.
+
+        A record that matches is validated as strictly as by ``model_validate``. One that
+        does not is read part by part: a field or part (``progress``, ``request``,
+        ``result``, ``error``, one step result) that does not match is None, the rest
+        stays typed, and :attr:`schema_warnings` names what drifted. Raises
+        ``ValidationError`` only if the body is not an object or its ``id`` or
+        ``status`` cannot be read as a string.
+        """
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            # Imported here: only a record that drifted needs it.
+            from bctrl_tools.drift import degrade
+
+            record, warnings = degrade(cls, data, exc)
+        object.__setattr__(record, "_drift", _Drift(copy.deepcopy(data), warnings))
+        return record
+
+    @property
+    def schema_warnings(self) -> tuple[str, ...]:
+        """The paths that did not match the documented schema, e.g. ``result.steps.*.resolved``.
+
+        Empty for a record that matched. List indices read ``*``, so the list stays short.
+        """
+        drift = self._drifted()
+        return drift.warnings if drift else ()
+
     @property
     def is_terminal(self) -> bool:
         """True once the invocation has succeeded, failed, been cancelled or timed out."""
         return self.status.is_terminal
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The record as the API sent it: JSON-ready, camelCase keys."""
+        """The record as the API sent it: JSON-ready, camelCase keys, drifted parts included."""
+        drift = self._drifted()
+        if drift is not None:
+            return copy.deepcopy(drift.sent)
         data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
         return data
+
+    def _drifted(self) -> _Drift | None:
+        drift: _Drift | None = getattr(self, "_drift", None)
+        return drift
+
+    # pydantic copies fields, extras and private attributes, not slots: carry the drift.
+    def __copy__(self) -> Self:
+        copied = super().__copy__()
+        object.__setattr__(copied, "_drift", self._drifted())
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        copied = super().__deepcopy__(memo)
+        object.__setattr__(copied, "_drift", self._drifted())
+        return copied
+
+
+@dataclass(frozen=True)
+class _Drift:
+    """How a record read leniently drifted: the body as sent, and the paths that did not match."""
+
+    sent: dict[str, Any]
+    warnings: tuple[str, ...]

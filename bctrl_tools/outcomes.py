@@ -27,6 +27,7 @@ __all__ = [
     "outside_spaces",
     "parse_timestamp",
     "read_only",
+    "schema_note",
 ]
 
 
@@ -91,7 +92,7 @@ class CancelOutcome(ToolOutput):
             invocation_id=invocation_id,
             outcome=outcome,
             status=str(invocation.status) if invocation else None,
-            message=message,
+            message=message + schema_note(invocation),
             is_error=outcome.is_error,
             error=ErrorInfo.of(error) if error is not None else None,
             space_id=invocation.space_id if invocation else None,
@@ -183,10 +184,20 @@ def read_only(why: str) -> str:
 
 def outside_spaces(invocation: Invocation) -> str:
     """Why an invocation outside BCTRL_ALLOWED_SPACE_IDS is refused."""
+    where = f"is in space {invocation.space_id}" if invocation.space_id else "has no readable space"
     return (
-        f"Invocation {invocation.id} is in space {invocation.space_id}, outside the spaces this "
-        "agent may cancel in (BCTRL_ALLOWED_SPACE_IDS). Nothing was sent."
+        f"Invocation {invocation.id} {where}, outside the spaces this agent may cancel in "
+        "(BCTRL_ALLOWED_SPACE_IDS). Nothing was sent."
     )
+
+
+def schema_note(invocation: Invocation | None) -> str:
+    """Said once in a result's line, so that a lenient read is never taken for a clean one."""
+    drifted = len(invocation.schema_warnings) if invocation else 0
+    if not drifted:
+        return ""
+    fields = "field" if drifted == 1 else "fields"
+    return f" The record did not fully match the documented schema ({drifted} {fields})."
 
 
 def _where(invocation: Invocation) -> str:
@@ -284,7 +295,7 @@ class InvocationReport(ToolOutput):
             space_id=invocation.space_id,
             invocation=invocation.to_json_dict(),
         )
-        return report.model_copy(update={"message": report._line()})
+        return report.model_copy(update={"message": report._line() + schema_note(invocation)})
 
     def _line(self) -> str:
         details = [describe_progress(self.step, self.total_steps, self.current_call)]

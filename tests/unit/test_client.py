@@ -341,7 +341,8 @@ def test_timeouts_raise_a_timeout_error(
         ("<!doctype html><title>Login</title>", "text/html", "html"),
         ('{"id": "3f2c9a4e", "status": "runn', "application/json", "truncated"),
         ("OK", "text/plain", "not_json"),
-        ('{"id": "x", "status": "running"}', "application/json", "schema"),
+        ('{"status": "running", "runId": "r"}', "application/json", "schema"),
+        ('{"id": "x", "status": 7}', "application/json", "schema"),
         ("[1, 2]", "application/json", "schema"),
     ],
 )
@@ -362,14 +363,26 @@ def test_unreadable_success_bodies(
     assert len(api.calls) == 1
 
 
-def test_schema_errors_name_the_fields(api: respx.MockRouter, invoke: Invoke) -> None:
+def test_an_unreadable_status_is_named(api: respx.MockRouter, invoke: Invoke) -> None:
+    record = load_record("cancelling")
+    record["status"] = {"state": "cancelling"}
+    api.post(CANCEL).respond(200, json=record)
+    with pytest.raises(InvalidResponseError, match=r"status: Input should be a valid string"):
+        invoke("cancel_invocation", INVOCATION_ID)
+
+
+def test_a_drifted_record_is_read_and_names_the_fields(
+    api: respx.MockRouter, invoke: Invoke
+) -> None:
     record = load_record("cancelling")
     del record["spaceId"]
     record["sequenceNo"] = "forty-two"
     api.post(CANCEL).respond(200, json=record)
-    with pytest.raises(InvalidResponseError, match="spaceId") as caught:
-        invoke("cancel_invocation", INVOCATION_ID)
-    assert "sequenceNo" in str(caught.value)
+    invocation = invoke("cancel_invocation", INVOCATION_ID)
+    assert invocation.status == "cancelling"
+    assert invocation.schema_warnings == ("spaceId", "sequenceNo")
+    assert (invocation.space_id, invocation.sequence_no) == (None, None)
+    assert invocation.to_json_dict() == record
 
 
 # --- lifecycle --------------------------------------------------------------------
