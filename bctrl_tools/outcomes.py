@@ -184,9 +184,13 @@ def read_only(why: str) -> str:
 
 def outside_spaces(invocation: Invocation) -> str:
     """Why an invocation outside BCTRL_ALLOWED_SPACE_IDS is refused."""
-    where = f"is in space {invocation.space_id}" if invocation.space_id else "has no readable space"
+    where = (
+        f"is in space {invocation.space_id}, outside"
+        if invocation.space_id
+        else "has no readable space (spaceId), so it is not known to be in"
+    )
     return (
-        f"Invocation {invocation.id} {where}, outside the spaces this agent may cancel in "
+        f"Invocation {invocation.id} {where} the spaces this agent may cancel in "
         "(BCTRL_ALLOWED_SPACE_IDS). Nothing was sent."
     )
 
