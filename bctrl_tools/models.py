@@ -13,8 +13,8 @@ value of another type) is still read by :meth:`Invocation.read_leniently`
 
 from __future__ import annotations
 
-import copy
 import functools
+import json
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Literal, TypeVar, get_args
@@ -355,7 +355,7 @@ class Invocation(BctrlModel):
         ``result``, ``error``, one step result) that does not match is None, the rest
         stays typed, and :attr:`schema_warnings` names what drifted. Raises
         ``ValidationError`` only if the body is not an object or its ``id`` or
-        ``status`` cannot be read as a string.
+        ``status`` cannot be read as a string. A drifted ``data`` is kept, not copied.
         """
         try:
             return cls.model_validate(data)
@@ -364,7 +364,8 @@ class Invocation(BctrlModel):
             from bctrl_tools.drift import degrade
 
             record, warnings = degrade(cls, data, exc)
-        object.__setattr__(record, "_drift", _Drift(copy.deepcopy(data), warnings))
+        # Kept as given (the clients pass a body they just parsed), copied when handed out.
+        object.__setattr__(record, "_drift", _Drift(data, warnings))
         return record
 
     @property
@@ -385,7 +386,9 @@ class Invocation(BctrlModel):
         """The record as the API sent it: JSON-ready, camelCase keys, drifted parts included."""
         drift = self._drifted()
         if drift is not None:
-            return copy.deepcopy(drift.sent)
+            # Through JSON, not deepcopy: as deep as the body parsed, without Python recursion.
+            sent: dict[str, Any] = json.loads(json.dumps(drift.sent))
+            return sent
         data: dict[str, Any] = self.model_dump(mode="json", by_alias=True)
         return data
 

@@ -137,6 +137,17 @@ def test_a_required_field_missing_or_of_another_type_is_none() -> None:
     assert invocation.model_copy(deep=True).to_json_dict() == raw
 
 
+def test_a_deeply_nested_drifted_record_gives_back_what_it_sent() -> None:
+    # Deeper than copy.deepcopy can go (~450 levels), as deep as the JSON parser reads.
+    deep: Any = 1
+    for _ in range(600):
+        deep = [deep]
+    raw = {**load_record("minimal"), "metadata": {"deep": deep}, "runId": 7}
+    invocation = Invocation.read_leniently(raw)
+    assert invocation.schema_warnings == ("runId",)
+    assert invocation.to_json_dict() == raw
+
+
 @pytest.mark.parametrize(
     "raw",
     [
