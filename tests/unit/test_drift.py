@@ -23,7 +23,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.models import StepFailure
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import Outcome
-from bctrl_tools.spec import CANCEL_INVOCATION, GET_INVOCATION
+from bctrl_tools.spec import CANCEL_INVOCATION, GET_INVOCATION, ToolResult, ToolSpec
 from tests.contract import assert_result_fits
 from tests.drifting import Drift, drifts, load_record
 from tests.unit.conftest import BASE_URL, CANARY_KEY, INVOCATION_ID
@@ -52,10 +52,23 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def run_tool(spec: ToolSpec[Any, Any], record: dict[str, Any], **rails: Any) -> ToolResult:
+    """Run ``spec`` on INVOCATION_ID with bctrl answering ``record``; the result fits."""
+    operations = Operations(settings=SETTINGS, guardrails=Guardrails(**rails))
+    arguments = spec.parse({"invocation_id": INVOCATION_ID})
+    with mocked_bctrl(record) as bctrl:
+        result = spec.run(operations, arguments)
+    operations.close()
+    assert_result_fits(spec.name, result)
+    if rails:  # a guardrail may refuse: then nothing was sent
+        assert result.data["outcome"] != "refused" or not bctrl.routes["cancel"].called
+    return result
+
+
 def mocked_bctrl(record: dict[str, Any]) -> respx.MockRouter:
     router = respx.mock(base_url=BASE_URL, assert_all_called=False)
     router.get(f"/v1/invocations/{INVOCATION_ID}").respond(200, json=record)
-    router.post(f"/v1/invocations/{INVOCATION_ID}/cancel").respond(200, json=record)
+    router.post(f"/v1/invocations/{INVOCATION_ID}/cancel", name="cancel").respond(200, json=record)
     return router
 
 
@@ -223,12 +236,7 @@ def expected_outcome(drift: Drift) -> Outcome:
 @EXAMPLES
 @given(drifts(statuses=("cancelling", "cancelled", *FINISHED), cancelRequestedAt=now_iso()))
 def test_cancel_reports_the_outcome_the_status_says(drift: Drift) -> None:
-    operations = Operations(settings=SETTINGS, guardrails=Guardrails())
-    arguments = CANCEL_INVOCATION.parse({"invocation_id": INVOCATION_ID})
-    with mocked_bctrl(drift.record):
-        result = CANCEL_INVOCATION.run(operations, arguments)
-    operations.close()
-    assert_result_fits(CANCEL_INVOCATION.name, result)
+    result = run_tool(CANCEL_INVOCATION, drift.record)
     assert not result.is_error
     assert result.data["outcome"] == expected_outcome(drift).value
     assert result.data["status"] == drift.record["status"]
@@ -239,12 +247,7 @@ def test_cancel_reports_the_outcome_the_status_says(drift: Drift) -> None:
 @EXAMPLES
 @given(drifts(statuses=ALL_STATUSES))
 def test_get_reports_the_status_of_a_drifted_record(drift: Drift) -> None:
-    operations = Operations(settings=SETTINGS, guardrails=Guardrails())
-    arguments = GET_INVOCATION.parse({"invocation_id": INVOCATION_ID})
-    with mocked_bctrl(drift.record):
-        result = GET_INVOCATION.run(operations, arguments)
-    operations.close()
-    assert_result_fits(GET_INVOCATION.name, result)
+    result = run_tool(GET_INVOCATION, drift.record)
     assert not result.is_error
     assert result.data["status"] == drift.record["status"]
     assert result.text.count(NOTE) == (0 if strictly_valid(drift.record) else 1)
@@ -254,12 +257,7 @@ def test_the_note_counts_the_drifted_fields() -> None:
     raw = {**load_record("failed"), "status": "cancelling"}
     del raw["spaceId"]
     del raw["result"]["steps"][0]["resolved"]
-    operations = Operations(settings=SETTINGS, guardrails=Guardrails())
-    with mocked_bctrl(raw):
-        result = CANCEL_INVOCATION.run(
-            operations, CANCEL_INVOCATION.parse({"invocation_id": INVOCATION_ID})
-        )
-    operations.close()
+    result = run_tool(CANCEL_INVOCATION, raw)
     assert result.data["outcome"] == "cancel_requested"
     assert result.text.endswith(" The record did not fully match the documented schema (2 fields).")
 
@@ -267,14 +265,6 @@ def test_the_note_counts_the_drifted_fields() -> None:
 def test_a_drifted_space_is_refused_by_allowed_spaces() -> None:
     raw = load_record("cancelling")
     del raw["spaceId"]
-    operations = Operations(
-        settings=SETTINGS, guardrails=Guardrails(allowed_space_ids=[raw["runtimeId"]])
-    )
-    with mocked_bctrl(raw) as bctrl:
-        result = CANCEL_INVOCATION.run(
-            operations, CANCEL_INVOCATION.parse({"invocation_id": INVOCATION_ID})
-        )
-    operations.close()
+    result = run_tool(CANCEL_INVOCATION, raw, allowed_space_ids=[raw["runtimeId"]])
     assert result.data["outcome"] == "refused"
     assert "has no readable space" in result.text
-    assert not bctrl.routes[1].called  # the cancel was never sent
