@@ -24,7 +24,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from bctrl_tools.budget import CancelBudget
 from bctrl_tools.errors import BctrlConfigError
@@ -63,6 +71,11 @@ class Guardrails(BaseModel):
     @classmethod
     def _a_store_we_speak(cls, url: str | None) -> str | None:
         return _state_url(url)
+
+    @field_serializer("state_url", when_used="unless-none")
+    def _without_password(self, url: str) -> str:
+        # A dump feeds reprs and logs (Operations.__repr__): the password stays out of it.
+        return redacted_url(url)
 
     @model_validator(mode="after")
     def _read_only_wins(self) -> Guardrails:

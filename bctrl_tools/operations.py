@@ -127,7 +127,8 @@ class Operations:
         lent = self._client or self._async_client
         settings = self._settings or (lent.settings if lent else None)
         where = repr(settings.base_url) if settings else "(from the environment, on first use)"
-        rails = self.guardrails.model_dump(mode="json", exclude_defaults=True)
+        # exclude_none too: a field serializer (state_url) defeats exclude_defaults for None.
+        rails = self.guardrails.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
         if "allowed_space_ids" in rails:  # a set: sorted, so that two reprs compare
             rails["allowed_space_ids"] = sorted(rails["allowed_space_ids"])
         limit = "unlimited" if self.budget.limit is None else self.budget.limit

@@ -117,3 +117,13 @@ def test_operations_repr_says_where_and_what_but_not_the_key(settings: ClientSet
     # Without settings nothing is resolved yet, and the repr must not resolve them.
     assert "from the environment" in repr(Operations(guardrails=Guardrails()))
     assert CANARY_KEY not in repr(Operations(settings=settings, guardrails=Guardrails()))
+
+
+def test_no_dump_or_repr_of_the_guardrails_shows_the_stores_password() -> None:
+    rails = Guardrails(max_cancels=5, state_url="redis://fleet:s3cret-pw@127.0.0.1:6379/0")
+    shown = repr(Operations(settings=None, guardrails=rails))
+    assert "s3cret-pw" not in shown
+    assert "redis://fleet:***@127.0.0.1:6379/0" in shown
+    assert "s3cret-pw" not in str(rails.model_dump())
+    assert rails.state_url is not None
+    assert "s3cret-pw" in rails.state_url  # still usable by the store
