@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bctrl_tools.errors import BctrlConfigError
+from bctrl_tools.guardrails import _flag as env_flag
 
 __all__ = ["DEFAULT_BASE_URL", "ClientSettings"]
 
@@ -16,6 +18,8 @@ DEFAULT_BASE_URL = "https://api.bctrl.ai"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRIES_LIMIT = 10
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+INSECURE_HTTP_VARIABLE = "BCTRL_ALLOW_INSECURE_HTTP"
 
 
 class ClientSettings(BaseModel):
@@ -33,6 +37,12 @@ class ClientSettings(BaseModel):
     max_retry_after: float = Field(default=20.0, ge=0)
     backoff_base: float = Field(default=0.5, ge=0)
     backoff_max: float = Field(default=8.0, ge=0)
+    # Largest response body read, counted after decompression (BCTRL_MAX_RESPONSE_BYTES).
+    max_response_bytes: int = Field(default=DEFAULT_MAX_RESPONSE_BYTES, ge=1)
+    # Sending the key in clear text to a remote host is a choice, never a default.
+    allow_insecure_http: bool = Field(
+        default_factory=lambda: env_flag(os.environ, INSECURE_HTTP_VARIABLE)
+    )
 
     # The same checks hold for settings built directly as for resolve()'s.
     @field_validator("api_key")
@@ -46,6 +56,11 @@ class ClientSettings(BaseModel):
     def _api_root(cls, url: str) -> str:
         return normalize_base_url(url)
 
+    @model_validator(mode="after")
+    def _no_clear_text_key(self) -> ClientSettings:
+        check_transport_security(self.base_url, self.allow_insecure_http)
+        return self
+
     @classmethod
     def resolve(
         cls,
@@ -58,11 +73,16 @@ class ClientSettings(BaseModel):
     ) -> ClientSettings:
         """Build settings from arguments, falling back to the environment."""
         env = os.environ if environ is None else environ
+        url = normalize_base_url(base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL)
+        insecure = env_flag(env, INSECURE_HTTP_VARIABLE)
+        check_transport_security(url, insecure)  # raised here, not wrapped by pydantic
         return cls(
             api_key=_api_key(api_key, env),
-            base_url=normalize_base_url(base_url or env.get("BCTRL_BASE_URL") or DEFAULT_BASE_URL),
+            base_url=url,
             timeout=_timeout(timeout, env.get("BCTRL_TIMEOUT")),
             max_retries=_max_retries(max_retries, env.get("BCTRL_MAX_RETRIES")),
+            max_response_bytes=_max_response_bytes(env.get("BCTRL_MAX_RESPONSE_BYTES")),
+            allow_insecure_http=insecure,
         )
 
 
@@ -81,15 +101,45 @@ def normalize_base_url(url: str) -> str:
         )
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise BctrlConfigError(
-            f"Invalid bctrl base URL {url!r}: expected an http(s) URL such as "
+            f"Invalid bctrl base URL {_shown(cleaned)}: expected an http(s) URL such as "
             f"{DEFAULT_BASE_URL} (set it with base_url= or BCTRL_BASE_URL)."
         )
     if parts.query or parts.fragment:
+        # Not echoed: a query string may carry a token.
         raise BctrlConfigError(
-            f"Invalid bctrl base URL {url!r}: it must not carry a query or a fragment "
-            "(set it with base_url= or BCTRL_BASE_URL)."
+            f"Invalid bctrl base URL {_shown(cleaned)}: it must not carry a query or a "
+            "fragment (set it with base_url= or BCTRL_BASE_URL)."
         )
     return cleaned
+
+
+def check_transport_security(base_url: str, allow_insecure_http: bool) -> None:
+    """Refuse sending the key over plain http to anything but this machine."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or allow_insecure_http or is_loopback_host(parts.hostname or ""):
+        return
+    raise BctrlConfigError(
+        f"Refusing the bctrl base URL {_shown(base_url)}: plain http to a remote host would "
+        "send the API key in clear text. Use https:// (set base_url= or BCTRL_BASE_URL), or "
+        f"set {INSECURE_HTTP_VARIABLE}=1 if this network is trusted."
+    )
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost`` or a loopback address; a host name that may resolve elsewhere is not."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown(url: str) -> str:
+    """The URL as safe to print: scheme, host, port and path, never userinfo or query."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return repr(f"{parts.scheme}://{host}{parts.path}" if parts.scheme else parts.path[:80])
 
 
 def _api_key(value: str | SecretStr | None, env: Mapping[str, str]) -> SecretStr:
@@ -136,6 +186,17 @@ def _max_retries(value: int | None, raw: str | None) -> int:
             f"{MAX_RETRIES_LIMIT} (max_retries= or BCTRL_MAX_RETRIES)."
         )
     return int(number)
+
+
+def _max_response_bytes(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_RESPONSE_BYTES
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise BctrlConfigError(
+            f"Invalid BCTRL_MAX_RESPONSE_BYTES={raw!r}: expected a whole number of bytes "
+            f"greater than 0 (default {DEFAULT_MAX_RESPONSE_BYTES})."
+        )
+    return int(raw)
 
 
 def _number(value: float | None, raw: str | None, argument: str, variable: str) -> float:
