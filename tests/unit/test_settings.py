@@ -108,3 +108,64 @@ def test_the_key_is_never_shown() -> None:
     ):
         assert CANARY_KEY not in text
     client.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.bctrl.ai", "http://10.0.0.5:8080", "http://[2001:db8::1]", "http://box"]
+)
+def test_plain_http_to_a_remote_host_is_refused(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.delenv("BCTRL_ALLOW_INSECURE_HTTP", raising=False)
+    with pytest.raises(BctrlConfigError, match=r"https://.*BCTRL_ALLOW_INSECURE_HTTP=1"):
+        BctrlClient(api_key="k", base_url=url)
+    with pytest.raises(ValueError, match="clear text"):
+        ClientSettings(api_key="k", base_url=url)  # built directly: the same check
+
+
+@pytest.mark.parametrize(
+    "url", ["http://localhost:8787", "http://127.0.0.1:9", "http://127.8.0.1", "http://[::1]:80"]
+)
+def test_plain_http_to_this_machine_is_allowed(url: str) -> None:
+    assert ClientSettings.resolve(api_key="k", base_url=url).base_url == url
+
+
+def test_plain_http_to_a_remote_host_can_be_allowed_deliberately(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BCTRL_ALLOW_INSECURE_HTTP", "1")
+    assert ClientSettings.resolve(api_key="k", base_url="http://10.0.0.5").allow_insecure_http
+    assert ClientSettings(api_key="k", base_url="http://10.0.0.5").base_url == "http://10.0.0.5"
+    monkeypatch.setenv("BCTRL_ALLOW_INSECURE_HTTP", "maybe")
+    with pytest.raises(BctrlConfigError, match="BCTRL_ALLOW_INSECURE_HTTP"):
+        ClientSettings.resolve(api_key="k", base_url="http://10.0.0.5")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.bctrl.ai/?token=SECRET-QS",
+        "https://api.bctrl.ai/#SECRET-QS",
+        "ftp://api.bctrl.ai/?token=SECRET-QS",
+        "ftp://user:SECRET-QS@api.bctrl.ai",
+        "http://user:SECRET-QS@10.0.0.5",
+        "http://10.0.0.5/?token=SECRET-QS",
+    ],
+)
+def test_base_url_errors_never_echo_a_query_or_credentials(url: str) -> None:
+    with pytest.raises(BctrlConfigError) as refused:
+        ClientSettings.resolve(api_key="k", base_url=url)
+    assert "SECRET-QS" not in str(refused.value)
+    assert (
+        "api.bctrl.ai" in str(refused.value)
+        or "credentials" in str(refused.value)
+        or ("10.0.0.5" in str(refused.value))
+    )
+
+
+def test_the_response_size_cap_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ClientSettings.resolve(api_key="k").max_response_bytes == 8 * 1024 * 1024
+    monkeypatch.setenv("BCTRL_MAX_RESPONSE_BYTES", "65536")
+    assert ClientSettings.resolve(api_key="k").max_response_bytes == 65536
+    for bad in ("0", "-1", "8MB", "1.5"):
+        monkeypatch.setenv("BCTRL_MAX_RESPONSE_BYTES", bad)
+        with pytest.raises(BctrlConfigError, match="BCTRL_MAX_RESPONSE_BYTES"):
+            ClientSettings.resolve(api_key="k")
