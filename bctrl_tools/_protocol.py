@@ -14,11 +14,12 @@ import random
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypedDict, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from bctrl_tools._transport import too_large
 from bctrl_tools._version import __version__
 from bctrl_tools.errors import (
     AuthenticationError,
@@ -43,6 +44,7 @@ logger = logging.getLogger("bctrl_tools")
 USER_AGENT = f"bctrl-tools/{__version__}"
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _SNIPPET_LENGTH = 200
+_MESSAGE_LENGTH = 1000  # of the server's own error message: enough to say what went wrong
 _REDACTED = "[redacted]"
 
 
@@ -122,6 +124,14 @@ class _BearerAuth(httpx.Auth):
         return "_BearerAuth(api_key=SecretStr('**********'))"
 
 
+class Bounds(TypedDict):
+    """How one request is sent (see :mod:`bctrl_tools._transport`)."""
+
+    auth: httpx.Auth
+    seconds: float
+    max_bytes: int
+
+
 class Protocol:
     """The bctrl v1 invocations protocol for one set of settings."""
 
@@ -142,6 +152,9 @@ class Protocol:
             assert answer is not None, "a request is answered with a response or an error"
             if isinstance(answer, httpx.Response):
                 self.log_attempt(call, attempt, str(answer.status_code))
+                if too_large(answer) is not None:
+                    # Not retried: the next answer would be as large, and it reached the server.
+                    raise self._too_large(call, answer)
                 if answer.is_success:
                     return self.parse(call, answer)
                 failure: BctrlError = self.api_error(call, answer)
@@ -156,6 +169,15 @@ class Protocol:
             self.log_attempt(call, attempt, f"retrying in {delay:.2f} s")
             yield delay
             attempt += 1
+
+    def bounds(self, call: Call[Any]) -> Bounds:
+        """One deadline for the whole request (the timeout, plus a wait's own length), and
+        the most bytes of body to read."""
+        return Bounds(
+            auth=self.auth,
+            seconds=self.settings.timeout + call.extra_read_seconds,
+            max_bytes=self.settings.max_response_bytes,
+        )
 
     def build(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any]) -> httpx.Request:
         timeout = self._timeout
@@ -254,6 +276,17 @@ class Protocol:
                 problem = "the JSON body was cut short or malformed"
                 raise self._invalid(call, response, "truncated", problem) from None
             raise self._invalid(call, response, "not_json", "the body was not JSON") from None
+        except RecursionError:  # no record is nested that deep: a broken or hostile server
+            problem = "the JSON body was nested too deeply to read"
+            raise self._invalid(call, response, "too_deep", problem) from None
+
+    def _too_large(self, call: Call[Any], response: httpx.Response) -> InvalidResponseError:
+        limit = too_large(response) or 0
+        problem = (
+            f"its body was larger than the {limit:,} bytes this client reads "
+            "(BCTRL_MAX_RESPONSE_BYTES)"
+        )
+        return self._invalid(call, response, "too_large", problem)
 
     def _invalid(
         self, call: Call[Any], response: httpx.Response, reason: str, problem: str
@@ -292,23 +325,33 @@ class _Envelope:
         header_id = _text(response.headers.get("x-request-id"), redact)
         try:
             body = json.loads(response.text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
             body = None
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             body = {**body, **body["error"]}  # {"error": {"message": ..., "code": ...}}
         if not isinstance(body, dict):
-            text = response.text.strip()
+            # Redacted before it is cut: a key straddling the cut would not be recognised.
+            text = redact(response.text).strip()
             kind = "an HTML page" if _looks_like_html(response, text) else repr(_snippet(text))
             message = redact(f"{response.reason_phrase or 'error'}; the body was {kind}")
             return cls(message, None, header_id, None)
         said = body.get("error") if isinstance(body.get("error"), str) else body.get("message")
-        details = body.get("details")
         return cls(
-            redact(str(said or response.reason_phrase or "no message")),
+            _cut(redact(str(said or response.reason_phrase or "no message")), _MESSAGE_LENGTH),
             _text(body.get("code"), redact),
             _text(body.get("requestId") or body.get("request_id"), redact) or header_id,
-            _redacted(details, redact) if isinstance(details, dict) else None,
+            _details(body.get("details"), redact),
         )
+
+
+def _details(details: Any, redact: Callable[[str], str]) -> dict[str, Any] | None:
+    if not isinstance(details, dict):
+        return None
+    try:
+        redacted: dict[str, Any] = _redacted(details, redact)
+    except RecursionError:  # nested deeper than any real details: dropped, not fatal
+        return None
+    return redacted
 
 
 def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
@@ -323,7 +366,12 @@ def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
 
 
 def _text(value: Any, redact: Callable[[str], str]) -> str | None:
-    return redact(str(value)) if value not in (None, "") else None
+    return _cut(redact(str(value)), _SNIPPET_LENGTH) if value not in (None, "") else None
+
+
+def _cut(text: str, length: int) -> str:
+    # Always after redacting: cut first, a key across the cut would no longer match.
+    return text if len(text) <= length else text[: length - 3] + "..."
 
 
 def _error_kind(status: int, call: Call[Any]) -> tuple[type[BctrlAPIError], str]:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Literal
 
 from bctrl_tools.errors import BctrlConfigError
+from bctrl_tools.limits import MAX_REASON_LENGTH
 
 __all__ = ["AuditLog", "Face"]
 
@@ -30,7 +31,6 @@ Event = Literal["request", "result"]
 
 logger = logging.getLogger("bctrl_tools.audit")
 
-MAX_REASON_LENGTH = 500
 # Line and paragraph separators that JSON allows raw in a string, but that split a line
 # for many readers (JavaScript, editors, log shippers): always written escaped.
 _LINE_BREAKERS = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}

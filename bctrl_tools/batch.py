@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bctrl_tools.errors import InvalidInvocationIdError
-from bctrl_tools.limits import MAX_BATCH
+from bctrl_tools.ids import canonical_id
+from bctrl_tools.limits import MAX_BATCH, check_reason
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome
 from bctrl_tools.steps import Flow
 
@@ -58,16 +59,19 @@ class BatchPlan:
         ids = list(invocation_ids)
         if not 1 <= len(ids) <= MAX_BATCH:
             raise ValueError(f"Give 1 to {MAX_BATCH} invocation ids; got {len(ids)}.")
+        check_reason(reason)  # once for the batch, before anything is sent
+        # Ids are the same invocation when their canonical forms match, whatever the case.
         distinct: dict[str, str] = {}
         for raw in ids:
             try:
-                key = resolve(raw)
-            except InvalidInvocationIdError:
+                key = canonical_id(resolve(raw))
+            except InvalidInvocationIdError:  # "self" with no own id: refused in its flow
                 key = raw
             distinct.setdefault(key, raw)
+        own_key = canonical_id(own_id) if own_id else None
         # Stopping itself first would cut the supervisor off before its siblings stop.
-        siblings = [raw for key, raw in distinct.items() if key != own_id]
-        own = [raw for key, raw in distinct.items() if key == own_id]
+        siblings = [raw for key, raw in distinct.items() if key != own_key]
+        own = [raw for key, raw in distinct.items() if key == own_key]
         return cls(
             siblings=siblings,
             own=own,

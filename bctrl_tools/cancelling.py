@@ -6,6 +6,7 @@ run the very same decisions; the results are built by :class:`CancelOutcome`.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,12 +17,14 @@ from bctrl_tools.budget import Budget, spent_message
 from bctrl_tools.errors import BctrlError, ConflictError
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import check_invocation_id
-from bctrl_tools.limits import check_wait_seconds
+from bctrl_tools.limits import check_reason, check_wait_seconds
 from bctrl_tools.models import Invocation, InvocationStatus
 from bctrl_tools.outcomes import CancelOutcome, Outcome, outside_spaces, read_only
 from bctrl_tools.steps import ConfirmationPending, Flow
 
 __all__ = ["Cancelling"]
+
+logger = logging.getLogger("bctrl_tools")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Cancelling:
         try:
             invocation_id = check_invocation_id(self.resolve(requested_id))
             check_wait_seconds(wait_seconds)
+            check_reason(reason)
         except ValueError as exc:  # InvalidInvocationIdError included
             return self.finish(CancelOutcome.failed(str(requested_id), exc), reason)
         rails = self.guardrails
@@ -65,9 +69,13 @@ class Cancelling:
         if refusal is not None:
             return self.finish(refusal, reason)
         space = before.space_id if before else None
-        self.audit.record("request", invocation_id, space_id=space, reason=reason)
-        result = yield from self._send(invocation_id, before, wait_seconds, wait_until)
-        return self.finish(result, reason)
+        lost = self.audit.record("request", invocation_id, space_id=space, reason=reason)
+        try:
+            result = yield from self._send(invocation_id, before, wait_seconds, wait_until)
+        except Exception as exc:  # a bug, say: the request line still gets its result line
+            logger.exception("cancelling %r failed unexpectedly", invocation_id)
+            result = CancelOutcome.failed(invocation_id, exc)
+        return self.finish(result, reason, lost)
 
     def _take_budget(
         self, invocation_id: str, before: Invocation | None
@@ -138,18 +146,28 @@ class Cancelling:
         # Still live: the conflict was about something else, and nothing stopped.
         return CancelOutcome.from_error(invocation_id, exc, invocation)
 
-    def finish(self, result: CancelOutcome, reason: str) -> CancelOutcome:
-        """Audit the result, then hand it back."""
-        self.audit.record(
-            "result",
-            result.invocation_id,
-            outcome=result.outcome.value,
-            status=result.status,
-            space_id=result.space_id,
-            request_id=result.request_id,
-            reason=reason,
+    def finish(self, result: CancelOutcome, reason: str, lost: str | None = None) -> CancelOutcome:
+        """Audit the result, then hand it back, saying so if the audit file lost a line.
+
+        ``lost`` is why the request line could not be written, if it could not.
+        """
+        lost = (
+            self.audit.record(
+                "result",
+                result.invocation_id,
+                outcome=result.outcome.value,
+                status=result.status,
+                space_id=result.space_id,
+                request_id=result.request_id,
+                reason=reason,
+            )
+            or lost
         )
-        return result
+        if lost is None:
+            return result
+        # The decision stands (stopping runaway work comes first), but never silently.
+        warning = f" Warning: {lost}, so this decision is missing from the audit trail."
+        return result.model_copy(update={"message": result.message + warning})
 
 
 def _uncounted(error: BctrlError) -> str:

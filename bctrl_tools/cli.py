@@ -9,7 +9,8 @@ function that takes the subparsers and sets ``run`` on its parser.
 
 Exit status: 0 when every id ended cancel_requested, cancelled or already_finished
 (or, under --dry-run, would be cancelled); 1 when any did not; 2 for bad usage or
-configuration.
+configuration; 3 when the audit log (BCTRL_AUDIT_LOG) could not be written after start:
+the cancels were still sent, but not every decision is on record.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from typing import Any
 from bctrl_tools._version import __version__
 from bctrl_tools.errors import BctrlConfigError, BctrlError
 from bctrl_tools.guardrails import Guardrails
-from bctrl_tools.limits import MAX_WAIT_SECONDS
+from bctrl_tools.limits import MAX_REASON_LENGTH, MAX_WAIT_SECONDS, check_reason
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, InvocationReport, Outcome
 from bctrl_tools.terminal import Column, print_table, safe_json, say
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_NOT_STOPPED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOT_STOPPED, EXIT_USAGE, EXIT_AUDIT_LOST = 0, 1, 2, 3
 
 # A subcommand: what it does with the shared operations and its parsed arguments.
 Run = Callable[[Operations, argparse.Namespace], int]
@@ -92,7 +93,10 @@ def _add_cancel(commands: argparse._SubParsersAction[_CommandParser]) -> None:
         "one deadline for the whole batch, not one per id (default 0: do not wait)",
     )  # fmt: skip
     cancel.add_argument("--dry-run", action="store_true", help="report, but send no cancel")
-    cancel.add_argument("--reason", default="", help="why, for the audit log")
+    cancel.add_argument(
+        "--reason", type=_reason, default="", help=f"why, for the audit log (at most "
+        f"{MAX_REASON_LENGTH} characters)",
+    )  # fmt: skip
     cancel.add_argument("--json", action="store_true", help="print JSON instead of a table")
     cancel.set_defaults(run=_cancel)
 
@@ -102,6 +106,13 @@ def _add_get(commands: argparse._SubParsersAction[_CommandParser]) -> None:
     get.add_argument("ids", nargs="+", metavar="ID", help='invocation ids (UUIDs), or "self"')
     get.add_argument("--json", action="store_true", help="print JSON instead of a table")
     get.set_defaults(run=_get)
+
+
+def _reason(raw: str) -> str:
+    try:
+        return check_reason(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _wait_seconds(raw: str) -> int:
@@ -125,6 +136,8 @@ def _cancel(operations: Operations, args: argparse.Namespace) -> int:
         _cancel_table(batch)
     expected = {Outcome.DRY_RUN} if operations.guardrails.dry_run else set()
     ok = all(r.outcome.stopped or r.outcome in expected for r in batch.results)
+    if operations.audit.failed_writes:  # each outcome's message already says which
+        return EXIT_AUDIT_LOST if ok else EXIT_NOT_STOPPED
     return EXIT_OK if ok else EXIT_NOT_STOPPED
 
 

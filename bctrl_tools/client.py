@@ -2,7 +2,8 @@
 
 Both hold one pooled httpx client and share everything but the I/O with
 :mod:`bctrl_tools._protocol`: each ``_send`` only sends the requests and sleeps the
-delays that ``Protocol.exchange`` yields.
+delays that ``Protocol.exchange`` yields. Each request goes through
+:mod:`bctrl_tools._transport`, under one deadline and a cap on the body's size.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from types import TracebackType
 import httpx
 from pydantic import SecretStr
 
+from bctrl_tools import _transport
 from bctrl_tools._protocol import Call, Model, Protocol, cancel_call, get_call, wait_call
 from bctrl_tools.models import Invocation
+from bctrl_tools.redaction import protect
 from bctrl_tools.settings import ClientSettings
 
 __all__ = ["DEFAULT_WAIT_MS", "AsyncBctrlClient", "BctrlClient"]
@@ -47,6 +50,8 @@ class _ClientBase:
         if settings is None:
             settings = ClientSettings.resolve(api_key, base_url, timeout, max_retries)
         self._protocol = Protocol(settings)
+        # A server may echo the key back; no log record, ours or a library's, shows it.
+        protect(settings.api_key.get_secret_value())
 
     @property
     def settings(self) -> ClientSettings:
@@ -81,7 +86,7 @@ class BctrlClient(_ClientBase):
     ) -> None:
         super().__init__(api_key, base_url, timeout, max_retries, settings)
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client()
+        self._http = http_client or httpx.Client(transport=_transport.http_transport())
 
     def cancel_invocation(self, invocation_id: str) -> Invocation:
         """Ask bctrl to stop it; the record comes back ``cancelling``, or as it was if finished."""
@@ -107,10 +112,10 @@ class BctrlClient(_ClientBase):
                     step = exchange.send(None)
                     continue
                 try:
-                    answer: httpx.Response | httpx.RequestError = self._http.send(
-                        step, auth=self._protocol.auth
+                    answer: httpx.Response | httpx.RequestError = _transport.send(
+                        self._http, step, **self._protocol.bounds(call)
                     )
-                except httpx.RequestError as exc:  # network, protocol, decoding
+                except httpx.RequestError as exc:  # network, protocol, decoding, deadline
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:
@@ -178,10 +183,10 @@ class AsyncBctrlClient(_ClientBase):
                     step = exchange.send(None)
                     continue
                 try:
-                    answer: httpx.Response | httpx.RequestError = await self._http.send(
-                        step, auth=self._protocol.auth
+                    answer: httpx.Response | httpx.RequestError = await _transport.asend(
+                        self._http, step, **self._protocol.bounds(call)
                     )
-                except httpx.RequestError as exc:  # network, protocol, decoding
+                except httpx.RequestError as exc:  # network, protocol, decoding, deadline
                     answer = exc
                 step = exchange.send(answer)
         except StopIteration as done:

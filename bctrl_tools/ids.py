@@ -14,7 +14,13 @@ from urllib.parse import quote
 
 from bctrl_tools.errors import InvalidInvocationIdError
 
-__all__ = ["EXAMPLE_INVOCATION_ID", "MAX_INVOCATION_ID_LENGTH", "check_invocation_id", "id_segment"]
+__all__ = [
+    "EXAMPLE_INVOCATION_ID",
+    "MAX_INVOCATION_ID_LENGTH",
+    "canonical_id",
+    "check_invocation_id",
+    "id_segment",
+]
 
 MAX_INVOCATION_ID_LENGTH = 128
 EXAMPLE_INVOCATION_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
@@ -58,6 +64,17 @@ def check_invocation_id(value: object) -> str:
                 f"or invisible character U+{ord(char):04X}."
             )
     return value
+
+
+def canonical_id(invocation_id: str) -> str:
+    """The form two spellings of one id share: a UUID in lowercase, anything else as is.
+
+    Used wherever ids are compared (is this "self"? is it a duplicate?), never to change
+    what is sent.
+    """
+    if isinstance(invocation_id, str) and _UUID.match(invocation_id):
+        return invocation_id.lower()
+    return invocation_id  # a tool call may pass anything: it is refused later, with a reason
 
 
 def id_segment(invocation_id: str) -> str:

@@ -6,7 +6,13 @@ limit the model is told about is the limit every face enforces.
 
 from __future__ import annotations
 
-__all__ = ["MAX_BATCH", "MAX_REASON_LENGTH", "MAX_WAIT_SECONDS", "check_wait_seconds"]
+__all__ = [
+    "MAX_BATCH",
+    "MAX_REASON_LENGTH",
+    "MAX_WAIT_SECONDS",
+    "check_reason",
+    "check_wait_seconds",
+]
 
 MAX_WAIT_SECONDS = 300
 MAX_BATCH = 500
@@ -20,3 +26,15 @@ def check_wait_seconds(wait_seconds: object) -> int:
     if not 0 <= wait_seconds <= MAX_WAIT_SECONDS:
         raise ValueError(f"wait_seconds must be from 0 to {MAX_WAIT_SECONDS}; got {wait_seconds}.")
     return wait_seconds
+
+
+def check_reason(reason: object) -> str:
+    """``reason`` if it is text within the limit, else a ValueError saying so."""
+    if not isinstance(reason, str):
+        raise ValueError(f"reason must be text, not {type(reason).__name__}.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValueError(
+            f"reason is {len(reason)} characters long; at most {MAX_REASON_LENGTH} are allowed. "
+            "Shorten it: it is for the audit log, not sent to bctrl."
+        )
+    return reason

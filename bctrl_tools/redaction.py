@@ -18,9 +18,19 @@ import logging
 import threading
 from urllib.parse import quote
 
-__all__ = ["REDACTED", "SERVER_TEXT_LOGGERS", "RedactingFilter", "protect", "redact"]
+__all__ = [
+    "MIN_SECRET_LENGTH",
+    "REDACTED",
+    "SERVER_TEXT_LOGGERS",
+    "RedactingFilter",
+    "protect",
+    "redact",
+]
 
 REDACTED = "[redacted]"
+# Shorter than any real key: a test key such as "k" would turn every "k" in every log
+# line into REDACTED, destroying the logs without protecting anything.
+MIN_SECRET_LENGTH = 8
 # The loggers that can carry text a server sent: our own, and those of the libraries
 # that log responses (httpx, httpcore) or serve requests (mcp, uvicorn).
 SERVER_TEXT_LOGGERS = ("bctrl_tools", "httpx", "httpcore", "mcp", "uvicorn")
@@ -35,7 +45,7 @@ class RedactingFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def add(self, secret: str) -> None:
-        if not secret:
+        if len(secret) < MIN_SECRET_LENGTH:
             return
         # The forms a key takes when a record shows it as a str or bytes repr, or in a URL.
         forms = {secret, repr(secret)[1:-1], repr(secret.encode())[2:-1], quote(secret, safe="")}

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bctrl_tools.budget import Verdict
-from bctrl_tools.errors import BctrlError
 from bctrl_tools.models import Invocation
 
 __all__ = [
@@ -127,13 +126,18 @@ def take_budget() -> Generator[TakeBudget, Verdict, Verdict]:
 
 
 def run_flow(flow: Flow[T], do: Callable[[Step], Answer]) -> T:
-    """Run ``flow`` to its end, doing each step with ``do``; API errors go back into it."""
+    """Run ``flow`` to its end, doing each step with ``do``; its errors go back into it.
+
+    Every error, not only API errors: a flow that wrote an audit ``request`` line must
+    get the chance to write its ``result`` line, whatever failed. A flow that does not
+    catch an error raises it on, out of here.
+    """
     try:
         step = next(flow)
         while True:
             try:
                 answer = do(step)
-            except BctrlError as exc:
+            except Exception as exc:
                 step = flow.throw(exc)
             else:
                 step = flow.send(answer)
@@ -149,7 +153,7 @@ async def arun_flow(flow: Flow[T], do: Callable[[Step], Awaitable[Answer]]) -> T
         while True:
             try:
                 answer = await do(step)
-            except BctrlError as exc:
+            except Exception as exc:
                 step = flow.throw(exc)
             else:
                 step = flow.send(answer)

@@ -145,6 +145,9 @@ def serve_http(server: MCPServer[Operations], options: ServerOptions, sock: sock
     """Serve on the bound ``sock`` until interrupted (SIGINT or SIGTERM stop it cleanly)."""
     import uvicorn  # only the HTTP transport needs it
 
+    from mcp_server.peer_limits import PeerLimits
+
+    limits = PeerLimits.for_this_process()
     config = uvicorn.Config(
         http_app(server, options),
         host=options.host,
@@ -152,6 +155,8 @@ def serve_http(server: MCPServer[Operations], options: ServerOptions, sock: sock
         log_config=None,  # uvicorn's loggers go to our stderr handler, never to stdout
         access_log=False,
         server_header=False,
+        # Peers slow to send their headers are closed, and connections are capped.
+        http=limits.protocol(),
     )
     mode = "stateless " if options.stateless else ""
     guarded = "bearer token required" if options.auth_token else "no auth token"

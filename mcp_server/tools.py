@@ -114,6 +114,13 @@ def _decode_json_strings(arguments: dict[str, Any], spec: ToolSpec[Any, Any]) ->
                 parsed = json.loads(value)
             except ValueError:
                 continue  # not JSON after all: the input model says what is wrong
+            except RecursionError:  # thousands of "[": refused as bad input, not a crash
+                fields = ", ".join(spec.input_model.model_fields)
+                raise ToolInputError(
+                    f"Invalid arguments for {spec.name}: {name}: the JSON text is nested too "
+                    f"deeply to read; send a flat list. It takes a JSON object with: {fields}. "
+                    "Nothing was done."
+                ) from None
             if isinstance(parsed, list | dict):
                 decoded[name] = parsed
     return decoded
