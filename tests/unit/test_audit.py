@@ -67,3 +67,26 @@ def test_line_separators_are_escaped_and_the_reason_capped(tmp_path: Path) -> No
     assert len(lines) == 2
     assert json.loads(lines[0])["reason"] == tricky
     assert json.loads(lines[1])["reason"] == "r" * 500
+
+
+def test_every_request_line_gets_its_result_line_whatever_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bctrl_tools import ClientSettings
+    from bctrl_tools.guardrails import Guardrails
+    from bctrl_tools.operations import Operations
+
+    path = tmp_path / "audit.jsonl"
+    settings = ClientSettings(api_key="key-for-a-bug", base_url="https://api.bctrl.test")
+    ops = Operations(settings=settings, guardrails=Guardrails(audit_log=path))
+
+    def bug(invocation_id: str) -> None:
+        raise RuntimeError("a bug between the request line and the answer")
+
+    monkeypatch.setattr(ops.client, "cancel_invocation", bug)
+    outcome = ops.cancel("3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90", reason="runaway")
+    ops.close()
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["event"] for line in lines] == ["request", "result"]
+    assert lines[1]["outcome"] == "failed"
+    assert "failed unexpectedly (RuntimeError)" in outcome.message
