@@ -45,6 +45,8 @@ Behaviour = Callable[[Writer, str, str], Awaitable[None]]
 
 
 async def _send(writer: Writer, status: str, headers: dict[str, str], body: bytes) -> None:
+    # One request a connection: a client must not reuse a socket this server closes.
+    headers = {**headers, "Connection": "close"}
     head = [f"HTTP/1.1 {status}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
     writer.write("\r\n".join(head).encode("latin-1") + body)
     await writer.drain()
@@ -57,7 +59,7 @@ async def ok(writer: Writer, invocation_id: str, key: str) -> None:
 
 
 async def trickle_headers(writer: Writer, invocation_id: str, key: str) -> None:
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ")
+    writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nX-Slow: ")
     await _trickle(writer)  # the headers never end
 
 
