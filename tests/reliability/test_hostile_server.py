@@ -17,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
-from mcp import Client
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
 
 from bctrl_tools import (
     AsyncBctrlClient,
@@ -33,7 +35,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.langchain import CancelInvocationTool, GetInvocationTool
 from bctrl_tools.operations import Operations
 from mcp_server import create_server
-from tests.mcp.processes import ROOT
+from tests.mcp.processes import ROOT, server_env
 from tests.reliability.hostile_server import HostileServer, behaviour_id
 
 pytestmark = pytest.mark.integration
@@ -123,8 +125,6 @@ def test_every_face_answers_within_the_deadline_plus_a_second(
         async with Client(server) as client:
             return await client.call_tool("cancel_invocation", {"invocation_id": slow})
 
-    import anyio
-
     result = timed("mcp", lambda: anyio.run(over_mcp))
     assert result.is_error
     monkeypatch.setenv("BCTRL_API_KEY", KEY)
@@ -202,8 +202,7 @@ def test_a_cancel_answered_with_nested_json_is_audited_in_full(
 
 
 def test_the_cli_get_prints_no_traceback(hostile: HostileServer) -> None:
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("BCTRL_")}
-    env.update(BCTRL_API_KEY=KEY, BCTRL_BASE_URL=hostile.base_url, BCTRL_MAX_RETRIES="0")
+    env = server_env(BCTRL_API_KEY=KEY, BCTRL_BASE_URL=hostile.base_url, BCTRL_MAX_RETRIES="0")
     done = subprocess.run(
         [sys.executable, "-m", "bctrl_tools.cli", "get", behaviour_id("nested_ok")],
         capture_output=True, text=True, env=env, timeout=60, check=False, cwd=ROOT,
@@ -318,17 +317,12 @@ def test_an_echoed_key_is_in_no_line_of_the_cli_at_debug(
 def test_an_echoed_key_is_in_no_line_of_bctrl_mcp_at_debug(
     hostile: HostileServer, tmp_path: Path
 ) -> None:
-    from tests.mcp.processes import over_stdio, server_env
-
     env = server_env(BCTRL_API_KEY=KEY, BCTRL_BASE_URL=hostile.base_url, BCTRL_MAX_RETRIES="0")
     log_path = tmp_path / "stderr.log"
     echo = behaviour_id("echo_key")
 
     async def session() -> list[str]:
         with log_path.open("w") as log:
-            from mcp import StdioServerParameters
-            from mcp.client.stdio import stdio_client
-
             parameters = StdioServerParameters(
                 command=sys.executable, args=["-m", "mcp_server", "--log-level", "debug"],
                 env=env, cwd=ROOT,
@@ -340,9 +334,6 @@ def test_an_echoed_key_is_in_no_line_of_bctrl_mcp_at_debug(
                     texts.append(result.model_dump_json())
                 return texts
 
-    import anyio
-
-    del over_stdio  # the helper does not take arguments for the server
     texts = anyio.run(session)
     stderr = log_path.read_text()
     assert "[redacted]" in stderr  # the records were there, and were redacted
