@@ -13,6 +13,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from bctrl_tools import redaction
 from bctrl_tools._extras import needs_extra
 from bctrl_tools.errors import BctrlConfigError
 from bctrl_tools.settings import ClientSettings
@@ -62,6 +63,10 @@ def configure_logging(level: str) -> None:
         force=True,  # before MCPServer installs its own handler
     )
     logging.getLogger("bctrl_tools.audit").setLevel(logging.INFO)
+    # Every record reaches this handler, whatever logger it came from (one created after
+    # the client included): the key a server echoes is redacted here too.
+    for handler in logging.root.handlers:
+        handler.addFilter(redaction.FILTER)
 
 
 if __name__ == "__main__":
