@@ -34,14 +34,13 @@ from pydantic import (
     model_validator,
 )
 
+from bctrl_tools._env import env_flag as _flag
 from bctrl_tools.budget import CancelBudget
 from bctrl_tools.errors import BctrlConfigError
 
 __all__ = ["CancelBudget", "Guardrails", "parse_window", "redacted_url"]
 
 DEFAULT_CONCURRENCY = 16
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
 # The on/off switches whose messages say what switched them on.
 _SWITCHES = {"read_only": "BCTRL_READ_ONLY", "dry_run": "BCTRL_DRY_RUN", "confirm": "BCTRL_CONFIRM"}
 
@@ -136,15 +135,6 @@ class Guardrails(BaseModel):
         for name, source in sources.items():  # BCTRL_READ_ONLY forcing itself on stays named
             rails._sources.setdefault(name, source)
         return rails
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise BctrlConfigError(f"Invalid {name}={raw!r}: expected 1/0, true/false, yes/no or on/off.")
 
 
 def _count(env: Mapping[str, str], name: str, minimum: int) -> int | None:

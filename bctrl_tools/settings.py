@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from bctrl_tools._env import env_flag
+from bctrl_tools._hosts import is_loopback
 from bctrl_tools.errors import BctrlConfigError
-from bctrl_tools.guardrails import _flag as env_flag
 
 __all__ = ["DEFAULT_BASE_URL", "ClientSettings"]
 
@@ -116,23 +116,13 @@ def normalize_base_url(url: str) -> str:
 def check_transport_security(base_url: str, allow_insecure_http: bool) -> None:
     """Refuse sending the key over plain http to anything but this machine."""
     parts = urlsplit(base_url)
-    if parts.scheme != "http" or allow_insecure_http or is_loopback_host(parts.hostname or ""):
+    if parts.scheme != "http" or allow_insecure_http or is_loopback(parts.hostname or ""):
         return
     raise BctrlConfigError(
         f"Refusing the bctrl base URL {_shown(base_url)}: plain http to a remote host would "
         "send the API key in clear text. Use https:// (set base_url= or BCTRL_BASE_URL), or "
         f"set {INSECURE_HTTP_VARIABLE}=1 if this network is trusted."
     )
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` or a loopback address; a host name that may resolve elsewhere is not."""
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _shown(url: str) -> str:
