@@ -47,16 +47,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(config: SandboxConfig, sock: socket.socket, store: InvocationStore) -> None:
     from bctrl_tools.sandbox.app import create_app
-    from bctrl_tools.sandbox.seeding import seed_invocations
+    from bctrl_tools.sandbox.seeding import seed_run
     from bctrl_tools.sandbox.server import announce, base_url, serve
     from bctrl_tools.sandbox.service import InvocationService
 
     service = InvocationService(store, config)
-    seeded = seed_invocations(service, config.seed)
+    seeded = seed_run(service, config.seed)
+    healthy = [] if seeded is None else seeded.healthy_ids
+    extras = (
+        [] if seeded is None else [seeded.run_id, seeded.long_running_id, seeded.stale_heartbeat_id]
+    )
     url = base_url(config.host, sock)
 
     def ready() -> None:
-        announce(url, seeded)
+        announce(url, healthy, extras)
         _how_to_point_at(url, config.api_key)
 
     serve(create_app(service, config), sock, config, on_ready=ready, on_shutdown=service.close)

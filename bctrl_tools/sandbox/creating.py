@@ -34,6 +34,7 @@ def creation_body(
     correlation_id: str | None = None,
     connector: str | None = None,
     space_id: str | None = None,
+    heartbeat_stops_after_seconds: float | None = None,
 ) -> dict[str, Any]:
     """The JSON body of a create request, leaving out options that were not given."""
     optional = {
@@ -44,6 +45,7 @@ def creation_body(
         "correlationId": correlation_id,
         "connector": connector,
         "spaceId": space_id,
+        "heartbeatStopsAfterSeconds": heartbeat_stops_after_seconds,
     }
     body: dict[str, Any] = {"steps": [dict(step) for step in (steps or DEFAULT_STEPS)]}
     body.update({key: value for key, value in optional.items() if value is not None})

@@ -52,6 +52,10 @@ def not_found(invocation_id: str) -> ApiError:
     return ApiError(404, "invocation.not_found", "Invocation not found", {"id": invocation_id})
 
 
+def run_not_found(run_id: str) -> ApiError:
+    return ApiError(404, "run.not_found", "Run not found", {"id": run_id})
+
+
 def invalid(message: str, field: str | None = None) -> ApiError:
     details = {} if field is None else {"field": field}
     return ApiError(400, "request.invalid", message, details)

@@ -33,6 +33,8 @@ class StoredInvocation:
     ends_ms: int
     cancel_requested_ms: int | None
     cancelled_ms: int | None
+    # Sandbox-only fault: heartbeats stop at this instant while the work goes on "running".
+    heartbeat_stop_ms: int | None = None
 
     @property
     def steps(self) -> list[JsonObject]:

@@ -83,6 +83,9 @@ def last_heartbeat_ms(inv: StoredInvocation, now: int) -> int | None:
     if not has_started(inv, now):
         return None
     beat_until = min(now, work_stopped_ms(inv))
+    if inv.heartbeat_stop_ms is not None:
+        # Never before the start: the first heartbeat is the start itself.
+        beat_until = max(inv.started_ms, min(beat_until, inv.heartbeat_stop_ms))
     return inv.started_ms + (beat_until - inv.started_ms) // HEARTBEAT_MS * HEARTBEAT_MS
 
 

@@ -28,7 +28,12 @@ from bctrl_tools.sandbox.creating import (
     create_invocations,
     creation_body,
 )
-from bctrl_tools.sandbox.readiness import parse_ready_line, parse_seeded_line
+from bctrl_tools.sandbox.readiness import (
+    SEEDED_EXTRAS,
+    parse_extra_line,
+    parse_ready_line,
+    parse_seeded_line,
+)
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -74,6 +79,9 @@ class SandboxProcess:
         self.log_level = log_level
         self.startup_timeout = startup_timeout
         self.seeded_ids: list[str] = []
+        # Under seed > 0: the seeded run, and its long-running and stale-heartbeat invocations.
+        self.seeded_run_id: str | None = None
+        self.seeded_runaway_ids: dict[str, str] = {}
         self._base_url: str | None = None
         self._proc: subprocess.Popen[str] | None = None
         self._stderr: IO[bytes] | None = None
@@ -207,7 +215,19 @@ class SandboxProcess:
             if seeded is None:
                 raise self._start_error("expected a 'seeded <id>' line")
             self.seeded_ids.append(seeded)
+        if self.seed:
+            self._read_seeded_extras()
         self._base_url = url
+
+    def _read_seeded_extras(self) -> None:
+        for name in SEEDED_EXTRAS:
+            value = parse_extra_line(self._next_line(), name)
+            if value is None:
+                raise self._start_error(f"expected a '{name} <id>' line")
+            if name == "seeded-run":
+                self.seeded_run_id = value
+            else:
+                self.seeded_runaway_ids[name.removeprefix("seeded-")] = value
 
     def _next_line(self) -> str:
         try:

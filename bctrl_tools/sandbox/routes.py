@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from bctrl_tools.sandbox.envelope import REQUEST_ID_HEADER
 from bctrl_tools.sandbox.invocation import JsonObject
+from bctrl_tools.sandbox.listing import parse_list_query
 from bctrl_tools.sandbox.service import InvocationService
 from bctrl_tools.sandbox.validation import parse_create, parse_json, parse_wait_timeout
 
@@ -23,6 +24,7 @@ class InvocationRoutes:
             Route("/v1/invocations/{invocation_id}", self.get, methods=["GET"]),
             Route("/v1/invocations/{invocation_id}/cancel", self.cancel, methods=["POST"]),
             Route("/v1/invocations/{invocation_id}/wait", self.wait, methods=["POST"]),
+            Route("/v1/runs/{run_id}/commands", self.list_run_commands, methods=["GET"]),
         ]
 
     async def healthz(self, request: Request) -> Response:
@@ -47,6 +49,10 @@ class InvocationRoutes:
         timeout_ms = parse_wait_timeout(parse_json(await request.body()))
         record = await self._service.wait(request.path_params["invocation_id"], timeout_ms)
         return _json(request, record)
+
+    async def list_run_commands(self, request: Request) -> Response:
+        query = parse_list_query(request.query_params.multi_items())
+        return _json(request, self._service.list_run(request.path_params["run_id"], query))
 
 
 def _json(

@@ -66,9 +66,9 @@ def base_url(host: str, sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def announce(url: str, seeded_ids: Sequence[str]) -> None:
-    """The one stdout contract: the ready line, then one line per seeded id."""
-    sys.stdout.write("\n".join(ready_lines(url, seeded_ids)) + "\n")
+def announce(url: str, seeded_ids: Sequence[str], extras: Sequence[str] = ()) -> None:
+    """The one stdout contract: the ready line, then the seeded ids (see readiness)."""
+    sys.stdout.write("\n".join(ready_lines(url, seeded_ids, extras)) + "\n")
     sys.stdout.flush()
 
 

@@ -30,27 +30,41 @@ CREATE TABLE IF NOT EXISTS invocations (
     ends_ms INTEGER NOT NULL,
     cancel_requested_ms INTEGER,
     cancelled_ms INTEGER,
-    idempotency_key TEXT
+    idempotency_key TEXT,
+    heartbeat_stop_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    runtime_id TEXT NOT NULL UNIQUE,
+    created_ms INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS invocations_idempotency
     ON invocations (runtime_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS invocations_runtime_sequence
     ON invocations (runtime_id, sequence_no);
+CREATE INDEX IF NOT EXISTS invocations_run_sequence
+    ON invocations (run_id, sequence_no);
 """
+
+# Columns added after the first release, with the SQL that adds each to an older file.
+_ADDED_COLUMNS = {
+    "heartbeat_stop_ms": "ALTER TABLE invocations ADD COLUMN heartbeat_stop_ms INTEGER",
+}
 
 _COLUMNS = (
     "id, run_id, runtime_id, space_id, sequence_no, request_json, metadata_json,"
     " correlation_id, connector, outcome, created_ms, dispatch_ms, started_ms, ends_ms,"
-    " cancel_requested_ms, cancelled_ms"
+    " cancel_requested_ms, cancelled_ms, heartbeat_stop_ms"
 )
 
 _SELECT = f"SELECT {_COLUMNS} FROM invocations"  # noqa: S608 - constant column list
+_IN_RUN = f"{_SELECT} WHERE run_id = ? ORDER BY sequence_no"
 
 # The sequence number is assigned inside the INSERT so it stays gap-free and
 # unique per runtime even if two processes ever share one database file.
 _INSERT = (
     f"INSERT INTO invocations ({_COLUMNS}, idempotency_key)"  # noqa: S608 - constant
-    " SELECT ?, ?, ?, ?, COALESCE(MAX(sequence_no), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+    " SELECT ?, ?, ?, ?, COALESCE(MAX(sequence_no), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
     " FROM invocations WHERE runtime_id = ?"
 )
 
@@ -60,6 +74,12 @@ _REQUEST_CANCEL = (
     "UPDATE invocations SET cancel_requested_ms = ?, cancelled_ms = ?"
     " WHERE id = ? AND cancel_requested_ms IS NULL AND ends_ms > ?"
 )
+
+# A runtime has one active run, made by its first invocation; OR IGNORE lets racing
+# creators agree on whichever run was stored first.
+_NEW_RUN = "INSERT OR IGNORE INTO runs (id, runtime_id, created_ms) VALUES (?, ?, ?)"
+# Databases written before runs were stored still know their runs through invocations.
+_RUN_EXISTS = "SELECT 1 FROM runs WHERE id = ? UNION ALL SELECT 1 FROM invocations WHERE run_id = ?"
 
 
 class InvocationStore:
@@ -77,6 +97,7 @@ class InvocationStore:
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA busy_timeout=5000")
         connection.executescript(_SCHEMA)
+        _add_missing_columns(connection)
         return cls(connection)
 
     def close(self) -> None:
@@ -98,6 +119,22 @@ class InvocationStore:
         stored = self.get(draft.id)
         assert stored is not None
         return stored
+
+    def active_run(self, runtime_id: str, new_run_id: str, now_ms: int) -> str:
+        """The runtime's active run id, creating it as `new_run_id` if it has none."""
+        self._db.execute(_NEW_RUN, (new_run_id, runtime_id, now_ms))
+        row = self._db.execute("SELECT id FROM runs WHERE runtime_id = ?", (runtime_id,)).fetchone()
+        run_id: str = row[0]
+        return run_id
+
+    def run_exists(self, run_id: str) -> bool:
+        return self._db.execute(_RUN_EXISTS, (run_id, run_id)).fetchone() is not None
+
+    def in_run(self, run_id: str, *, descending: bool) -> list[StoredInvocation]:
+        """Every invocation of the run, in sequence order."""
+        query = f"{_IN_RUN} DESC" if descending else _IN_RUN
+        rows = self._db.execute(query, (run_id,)).fetchall()
+        return [_from_row(row) for row in rows]
 
     def request_cancel(self, invocation_id: str, at_ms: int, grace_ms: int) -> bool:
         """Mark a still-live invocation as cancelling; True if this call made the change."""
@@ -122,9 +159,17 @@ def _insert_params(draft: StoredInvocation) -> tuple[object, ...]:
         draft.ends_ms,
         draft.cancel_requested_ms,
         draft.cancelled_ms,
+        draft.heartbeat_stop_ms,
         draft.idempotency_key,
         draft.runtime_id,  # for the sequence-number subquery
     )
+
+
+def _add_missing_columns(connection: sqlite3.Connection) -> None:
+    present = {row[1] for row in connection.execute("PRAGMA table_info(invocations)")}
+    for column, statement in _ADDED_COLUMNS.items():
+        if column not in present:
+            connection.execute(statement)
 
 
 def _from_row(row: tuple[Any, ...]) -> StoredInvocation:

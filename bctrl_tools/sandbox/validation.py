@@ -28,6 +28,7 @@ class CreateRequest:
     space_id: str | None
     run_seconds: float | None
     outcome: str
+    heartbeat_stops_after_seconds: float | None = None
 
 
 def parse_json(raw: bytes) -> Any:
@@ -68,8 +69,11 @@ def parse_create(runtime_id: str, body: Any) -> CreateRequest:
         correlation_id=_optional_str(body, "correlationId"),
         connector=_optional_str(body, "connector"),
         space_id=None if space_id is None else parse_uuid(space_id, "spaceId"),
-        run_seconds=_run_seconds(body.get("runSeconds")),
+        run_seconds=_seconds(body.get("runSeconds"), "runSeconds"),
         outcome=_outcome(body.get("outcome")),
+        heartbeat_stops_after_seconds=_seconds(
+            body.get("heartbeatStopsAfterSeconds"), "heartbeatStopsAfterSeconds"
+        ),
     )
 
 
@@ -148,12 +152,12 @@ def _metadata(value: Any) -> JsonObject | None:
     return None if value is None else _require_object(value, "metadata")
 
 
-def _run_seconds(value: Any) -> float | None:
+def _seconds(value: Any, field: str) -> float | None:
     if value is None:
         return None
     valid = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not valid or not 0 <= value <= MAX_RUN_SECONDS:
-        raise invalid(f"runSeconds must be a number from 0 to {MAX_RUN_SECONDS:g}", "runSeconds")
+        raise invalid(f"{field} must be a number from 0 to {MAX_RUN_SECONDS:g}", field)
     return float(value)
 
 
