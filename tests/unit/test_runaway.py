@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -21,41 +20,11 @@ from bctrl_tools.runaway import (
     format_duration,
     parse_duration,
 )
-
-NOW = 1_800_000_000.0  # 2027-01-15T08:00:00Z
-
-
-def _iso(seconds_ago: float) -> str:
-    moment = NOW - seconds_ago
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + ".000Z"
+from tests.unit.runs import NOW, record
 
 
-def _record(
-    status: str = "running",
-    *,
-    created_ago: float = 600,
-    started_ago: float | None = 590,
-    heartbeat_ago: float | None = 1,
-    step: int | None = 2,
-) -> Invocation:
-    data: dict[str, Any] = {
-        "id": "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90",
-        "status": status,
-        "runId": "run",
-        "runtimeId": "rt",
-        "runtimeKind": "browser",
-        "spaceId": "space",
-        "entryCall": "page.goto",
-        "executionMode": "durable",
-        "createdAt": _iso(created_ago),
-        "sequenceNo": 1,
-        "stepCount": 3,
-        "artifactCount": 0,
-        "startedAt": None if started_ago is None else _iso(started_ago),
-        "lastHeartbeatAt": None if heartbeat_ago is None else _iso(heartbeat_ago),
-        "progress": None if step is None else {"step": step, "totalSteps": 3},
-    }
-    return Invocation.model_validate(data)
+def _record(status: str = "running", **options: Any) -> Invocation:
+    return record(status, **options)
 
 
 # -- durations ------------------------------------------------------------------------
