@@ -14,7 +14,9 @@ Inferred, so read leniently here:
   cursor repeats.
 
 A run also records runtime actions, which are not invocations: an item that does not
-read as an invocation record is skipped and counted, never fatal to the listing.
+read as an invocation record, or whose id could not be sent back in a request (more
+than 64 characters, or characters that would change the URL), is skipped and counted,
+never fatal to the listing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bctrl_tools.errors import InvalidInvocationIdError
+from bctrl_tools.ids import check_invocation_id
 from bctrl_tools.models import Invocation, InvocationStatus
 
 __all__ = [
@@ -49,6 +53,9 @@ PAGE_SIZE = 100
 # Without a limit, a listing still ends: a run with more than this is reported cut.
 MAX_ITEMS = 10_000
 MAX_PAGES = 200
+# Real ids are 36-character UUIDs; a longer one is junk, and 500 of them must still fit
+# a bounded tool result.
+MAX_LISTED_ID_LENGTH = 64
 
 
 class InvocationPage(BaseModel):
@@ -85,9 +92,14 @@ def _invocations(raw: Iterable[Any]) -> tuple[list[Invocation], int]:
     skipped = 0
     for item in raw:
         try:
-            items.append(Invocation.model_validate(item))
-        except ValidationError:
+            invocation = Invocation.model_validate(item)
+            if len(invocation.id) > MAX_LISTED_ID_LENGTH:
+                raise InvalidInvocationIdError("too long")
+            check_invocation_id(invocation.id)
+        except (ValidationError, InvalidInvocationIdError):
             skipped += 1
+        else:
+            items.append(invocation)
     return items, skipped
 
 

@@ -42,9 +42,10 @@ def test_unknown_fields_are_kept_on_items() -> None:
 
 def test_items_that_are_not_invocations_are_skipped_and_counted() -> None:
     action = {"id": "cmd_1", "kind": "runtime.action", "status": "succeeded"}
-    page = InvocationPage.model_validate({"commands": [action, record_data(), "junk"]})
+    unusable = [record_data(invocation_id=bad) for bad in ("a/b", "x" * 65, "a b")]
+    page = InvocationPage.model_validate({"commands": [action, record_data(), "junk", *unusable]})
     assert len(page.items) == 1
-    assert page.skipped == 2
+    assert page.skipped == 5
 
 
 @pytest.mark.parametrize("body", [[], {"items": None}, {"commands": {}}, {"nextCursor": "x"}])
