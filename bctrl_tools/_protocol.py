@@ -12,7 +12,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypedDict, TypeVar
 
@@ -35,8 +35,9 @@ from bctrl_tools.errors import (
     RateLimitError,
     ServerError,
 )
-from bctrl_tools.ids import id_segment
+from bctrl_tools.ids import check_run_id, id_segment
 from bctrl_tools.models import Invocation
+from bctrl_tools.run_listing import PAGE_SIZE, InvocationPage, page_params
 from bctrl_tools.settings import ClientSettings
 
 logger = logging.getLogger("bctrl_tools")
@@ -68,6 +69,8 @@ class Call(Generic[Model]):
     target: str | None = None
     body: dict[str, Any] | None = None
     extra_read_seconds: float = 0.0
+    # Query parameters, as pairs so that a key may repeat (status=a&status=b).
+    params: tuple[tuple[str, str | int], ...] = ()
 
     def describe(self) -> str:
         """What the call tried to do, e.g. ``cancel invocation '3f2c…'``."""
@@ -104,6 +107,20 @@ def wait_call(invocation_id: str, timeout_ms: int) -> Call[Invocation]:
         {"timeoutMs": timeout_ms},
         timeout_ms / 1000,
     )
+
+
+def list_run_call(
+    run_id: str,
+    *,
+    status: Iterable[str] | None = None,
+    include: Iterable[str] | None = None,
+    limit: int = PAGE_SIZE,
+    cursor: str | None = None,
+) -> Call[InvocationPage]:
+    """One page of ``GET /v1/runs/{id}/commands`` (see :mod:`bctrl_tools.run_listing`)."""
+    path = f"/v1/runs/{id_segment(run_id, check_run_id)}/commands"
+    query = page_params(status=status, include=include, limit=limit, cursor=cursor)
+    return Call("GET", path, "list", "run", InvocationPage, run_id, params=tuple(query))
 
 
 # Yields a request to send or seconds to sleep; is sent the answer (None after a sleep).
@@ -188,6 +205,7 @@ class Protocol:
             call.method,
             self.settings.base_url + call.path,
             json=call.body,
+            params=list(call.params) or None,
             headers=self.headers,
             timeout=timeout,
         )

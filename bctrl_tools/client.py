@@ -9,15 +9,26 @@ delays that ``Protocol.exchange`` yields. Each request goes through
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator, Iterable, Iterator
 from types import TracebackType
 
 import httpx
 from pydantic import SecretStr
 
 from bctrl_tools import _transport
-from bctrl_tools._protocol import Call, Model, Protocol, cancel_call, get_call, wait_call
+from bctrl_tools._protocol import (
+    Call,
+    Model,
+    Protocol,
+    cancel_call,
+    get_call,
+    list_run_call,
+    wait_call,
+)
+from bctrl_tools.ids import check_run_id
 from bctrl_tools.models import Invocation
 from bctrl_tools.redaction import protect
+from bctrl_tools.run_listing import PAGE_SIZE, InvocationPage, Pager
 from bctrl_tools.settings import ClientSettings
 
 __all__ = ["DEFAULT_WAIT_MS", "AsyncBctrlClient", "BctrlClient"]
@@ -102,6 +113,52 @@ class BctrlClient(_ClientBase):
         """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
         return self._send(wait_call(invocation_id, timeout_ms))
 
+    def list_run_invocations_page(
+        self,
+        run_id: str,
+        *,
+        status: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+        limit: int = PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> InvocationPage:
+        """One page of the run's invocations: ``.items``, ``.next_cursor`` (None at the end)."""
+        return self._send(
+            list_run_call(run_id, status=status, include=include, limit=limit, cursor=cursor)
+        )
+
+    def list_run_invocations(
+        self,
+        run_id: str,
+        *,
+        status: Iterable[str] | None = None,
+        limit: int | None = None,
+        include: Iterable[str] | None = None,
+    ) -> Iterator[Invocation]:
+        """Every invocation of the run (up to ``limit``), fetching pages as it goes.
+
+        ``status`` filters (on the server and again here); ``include`` adds ``request``,
+        ``result`` and/or ``error`` to each record. Paging stops at ``limit`` items
+        (default 10,000), after 200 pages, or when the server repeats a cursor.
+        """
+        check_run_id(run_id)
+        statuses = None if status is None else [str(value) for value in status]
+        includes = None if include is None else list(include)
+        pager = Pager(limit=limit, status=statuses)
+
+        def pages() -> Iterator[Invocation]:
+            while not pager.done:
+                page = self.list_run_invocations_page(
+                    run_id,
+                    status=statuses,
+                    include=includes,
+                    limit=pager.page_size,
+                    cursor=pager.cursor,
+                )
+                yield from pager.take(page)
+
+        return pages()
+
     def _send(self, call: Call[Model]) -> Model:
         exchange = self._protocol.exchange(self._http, call)
         try:
@@ -172,6 +229,48 @@ class AsyncBctrlClient(_ClientBase):
     ) -> Invocation:
         """The record once it is terminal, or when the server's ``timeout_ms`` wait ends."""
         return await self._send(wait_call(invocation_id, timeout_ms))
+
+    async def list_run_invocations_page(
+        self,
+        run_id: str,
+        *,
+        status: Iterable[str] | None = None,
+        include: Iterable[str] | None = None,
+        limit: int = PAGE_SIZE,
+        cursor: str | None = None,
+    ) -> InvocationPage:
+        """One page of the run's invocations: ``.items``, ``.next_cursor`` (None at the end)."""
+        call = list_run_call(run_id, status=status, include=include, limit=limit, cursor=cursor)
+        return await self._send(call)
+
+    def list_run_invocations(
+        self,
+        run_id: str,
+        *,
+        status: Iterable[str] | None = None,
+        limit: int | None = None,
+        include: Iterable[str] | None = None,
+    ) -> AsyncIterator[Invocation]:
+        """Every invocation of the run, as :meth:`BctrlClient.list_run_invocations`;
+        use ``async for``."""
+        check_run_id(run_id)
+        statuses = None if status is None else [str(value) for value in status]
+        includes = None if include is None else list(include)
+        pager = Pager(limit=limit, status=statuses)
+
+        async def pages() -> AsyncIterator[Invocation]:
+            while not pager.done:
+                page = await self.list_run_invocations_page(
+                    run_id,
+                    status=statuses,
+                    include=includes,
+                    limit=pager.page_size,
+                    cursor=pager.cursor,
+                )
+                for invocation in pager.take(page):
+                    yield invocation
+
+        return pages()
 
     async def _send(self, call: Call[Model]) -> Model:
         exchange = self._protocol.exchange(self._http, call)

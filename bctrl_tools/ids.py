@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import NoReturn
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ __all__ = [
     "MAX_INVOCATION_ID_LENGTH",
     "canonical_id",
     "check_invocation_id",
+    "check_run_id",
     "id_segment",
 ]
 
@@ -35,33 +37,52 @@ _WHAT_IS_VALID = (
     "An invocation id is the UUID bctrl returned when the invocation was created, "
     f"e.g. {EXAMPLE_INVOCATION_ID}."
 )
+_WHAT_RUN_IS_VALID = (
+    "A run id is the UUID in an invocation's runId; pass an invocation id instead to list "
+    "the run it belongs to."
+)
 
 
 def check_invocation_id(value: object) -> str:
     """Return ``value`` if it is a usable invocation id, else raise ``InvalidInvocationIdError``."""
+    return _check(value, "invocation", _WHAT_IS_VALID)
+
+
+def check_run_id(value: object) -> str:
+    """The same checks for a run id (a run's id is put into the URL path the same way)."""
+    return _check(value, "run", _WHAT_RUN_IS_VALID)
+
+
+def _check(value: object, noun: str, what_is_valid: str) -> str:
     if isinstance(value, str) and _UUID.match(value):
         return value
     if not isinstance(value, str):
-        _refuse(f"Invalid invocation id: expected a string, got {type(value).__name__}.")
+        _refuse(f"Invalid {noun} id: expected a string, got {type(value).__name__}.", what_is_valid)
     if not value:
-        _refuse("Invalid invocation id: it is empty.")
+        _refuse(f"Invalid {noun} id: it is empty.", what_is_valid)
     if len(value) > MAX_INVOCATION_ID_LENGTH:
         _refuse(
-            f"Invalid invocation id: it is {len(value)} characters long, "
-            f"more than the {MAX_INVOCATION_ID_LENGTH} allowed."
+            f"Invalid {noun} id: it is {len(value)} characters long, "
+            f"more than the {MAX_INVOCATION_ID_LENGTH} allowed.",
+            what_is_valid,
         )
     if value in {".", ".."}:
-        _refuse(f"Invalid invocation id {value!r}: a dot segment would change the request URL.")
+        _refuse(
+            f"Invalid {noun} id {value!r}: a dot segment would change the request URL.",
+            what_is_valid,
+        )
     for char in value:
         if char in _URL_CHARACTERS:
             _refuse(
-                f"Invalid invocation id {_shown(value)}: it contains {char!r}, "
-                "which would change the request URL."
+                f"Invalid {noun} id {_shown(value)}: it contains {char!r}, "
+                "which would change the request URL.",
+                what_is_valid,
             )
         if unicodedata.category(char) in _INVISIBLE_CATEGORIES:
             _refuse(
-                f"Invalid invocation id {_shown(value)}: it contains the whitespace, control "
-                f"or invisible character U+{ord(char):04X}."
+                f"Invalid {noun} id {_shown(value)}: it contains the whitespace, control "
+                f"or invisible character U+{ord(char):04X}.",
+                what_is_valid,
             )
     return value
 
@@ -77,9 +98,9 @@ def canonical_id(invocation_id: str) -> str:
     return invocation_id  # a tool call may pass anything: it is refused later, with a reason
 
 
-def id_segment(invocation_id: str) -> str:
+def id_segment(invocation_id: str, check: Callable[[object], str] = check_invocation_id) -> str:
     """Check an id and percent-encode it as exactly one URL path segment."""
-    checked = check_invocation_id(invocation_id)
+    checked = check(invocation_id)
     return checked if _UUID.match(checked) else quote(checked, safe="")
 
 
@@ -88,5 +109,5 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
-def _refuse(problem: str) -> NoReturn:
-    raise InvalidInvocationIdError(f"{problem} {_WHAT_IS_VALID}")
+def _refuse(problem: str, what_is_valid: str) -> NoReturn:
+    raise InvalidInvocationIdError(f"{problem} {what_is_valid}")
