@@ -7,7 +7,9 @@ limit the model is told about is the limit every face enforces.
 from __future__ import annotations
 
 __all__ = [
+    "DEFAULT_LIST_LIMIT",
     "MAX_BATCH",
+    "MAX_LIST_LIMIT",
     "MAX_REASON_LENGTH",
     "MAX_WAIT_SECONDS",
     "check_reason",
@@ -17,6 +19,9 @@ __all__ = [
 MAX_WAIT_SECONDS = 300
 MAX_BATCH = 500
 MAX_REASON_LENGTH = 500
+# How many invocations one list_invocations call may return (a batch's worth).
+MAX_LIST_LIMIT = MAX_BATCH
+DEFAULT_LIST_LIMIT = 100
 
 
 def check_wait_seconds(wait_seconds: object) -> int:

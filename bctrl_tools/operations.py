@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -26,8 +27,11 @@ from bctrl_tools.client import AsyncBctrlClient, BctrlClient
 from bctrl_tools.errors import InvalidInvocationIdError
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import check_invocation_id
-from bctrl_tools.limits import MAX_BATCH, MAX_WAIT_SECONDS
+from bctrl_tools.limits import DEFAULT_LIST_LIMIT, MAX_BATCH, MAX_WAIT_SECONDS
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.run_report import InvocationList, RunListing
+from bctrl_tools.runaway import RunawayRules
+from bctrl_tools.runs import listing_flow
 from bctrl_tools.settings import ClientSettings
 from bctrl_tools.steps import (
     Answer,
@@ -37,6 +41,7 @@ from bctrl_tools.steps import (
     ConfirmationPending,
     Flow,
     Get,
+    ListPage,
     Step,
     SyncConfirm,
     TakeBudget,
@@ -190,6 +195,34 @@ class Operations:
     def _no_confirmation(self) -> str:
         return no_confirmation(self.guardrails.why("confirm"))
 
+    def list_invocations(
+        self,
+        run_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
+        status: Iterable[str] | None = None,
+        rules: RunawayRules | None = None,
+        limit: int | None = DEFAULT_LIST_LIMIT,
+    ) -> InvocationList:
+        """A run's invocations (default: the live ones), judged by ``rules``, bounded.
+
+        Give ``run_id``, or ``invocation_id`` (``"self"`` allowed) whose run to list.
+        Raises :class:`BctrlError` subclasses (or ValueError for bad arguments).
+        """
+        listing = self.run_listing(run_id, invocation_id=invocation_id, status=status, limit=limit)
+        return self._judged(listing, rules)
+
+    def run_listing(
+        self,
+        run_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
+        status: Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> RunListing:
+        """The run's invocations as read, unjudged (``limit`` None: all, within the caps)."""
+        return self._run(self._listing_flow(run_id, invocation_id, status, limit), None)
+
     def _run(self, flow: Flow[T], confirm: SyncConfirm | None) -> T:
         def do(step: Step) -> Answer:
             match step:
@@ -205,6 +238,10 @@ class Operations:
                     )
                 case TakeBudget():
                     return self.budget.take()
+                case ListPage(run_id, status, limit, cursor):
+                    return self.client.list_run_invocations_page(
+                        run_id, status=status, limit=limit, cursor=cursor
+                    )
                 case _:
                     assert_never(step)
 
@@ -257,6 +294,19 @@ class Operations:
         siblings = list(await asyncio.gather(*(one(i) for i in plan.siblings)))
         return plan.outcome(siblings, [await one(invocation_id) for invocation_id in plan.own])
 
+    async def alist_invocations(
+        self,
+        run_id: str | None = None,
+        *,
+        invocation_id: str | None = None,
+        status: Iterable[str] | None = None,
+        rules: RunawayRules | None = None,
+        limit: int | None = DEFAULT_LIST_LIMIT,
+    ) -> InvocationList:
+        """:meth:`list_invocations`, over the async client."""
+        flow = self._listing_flow(run_id, invocation_id, status, limit)
+        return self._judged(await self._arun(flow, None), rules)
+
     async def _arun(self, flow: Flow[T], confirm: AsyncConfirm | None) -> T:
         async def do(step: Step) -> Answer:
             match step:
@@ -274,6 +324,10 @@ class Operations:
                     )
                 case TakeBudget():
                     return await self.budget.atake()
+                case ListPage(run_id, status, limit, cursor):
+                    return await self.async_client.list_run_invocations_page(
+                        run_id, status=status, limit=limit, cursor=cursor
+                    )
                 case _:
                     assert_never(step)
 
@@ -284,6 +338,30 @@ class Operations:
     def _get_flow(self, invocation_id: str) -> Flow[InvocationReport]:
         invocation = yield from steps.get(check_invocation_id(self.resolve(invocation_id)))
         return InvocationReport.of(invocation)
+
+    def _listing_flow(
+        self,
+        run_id: str | None,
+        invocation_id: str | None,
+        status: Iterable[str] | None,
+        limit: int | None,
+    ) -> Flow[RunListing]:
+        return listing_flow(
+            run_id=run_id,
+            invocation_id=invocation_id,
+            status=status,
+            limit=limit,
+            resolve=self.resolve,
+        )
+
+    def _judged(self, listing: RunListing, rules: RunawayRules | None) -> InvocationList:
+        return InvocationList.of(
+            listing,
+            rules or RunawayRules(),
+            now=time.time(),
+            self_id=self.guardrails.self_invocation_id,
+            allowed_spaces=self.guardrails.allowed_space_ids,
+        )
 
     def _cancel_flow(
         self, invocation_id: str, wait_seconds: int, reason: str, wait_until: float | None

@@ -11,26 +11,38 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bctrl_tools.errors import BctrlError
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import EXAMPLE_INVOCATION_ID, MAX_INVOCATION_ID_LENGTH
-from bctrl_tools.limits import MAX_BATCH, MAX_REASON_LENGTH, MAX_WAIT_SECONDS
+from bctrl_tools.limits import (
+    DEFAULT_LIST_LIMIT,
+    MAX_BATCH,
+    MAX_LIST_LIMIT,
+    MAX_REASON_LENGTH,
+    MAX_WAIT_SECONDS,
+)
 from bctrl_tools.operations import AsyncConfirm, OnResult, Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.run_listing import LIVE_STATUSES
+from bctrl_tools.run_report import InvocationList
+from bctrl_tools.runaway import MAX_DURATION_SECONDS, RunawayRules
+from bctrl_tools.runs import ONE_RUN
 from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 
 __all__ = [
     "CANCEL_INVOCATION",
     "CANCEL_INVOCATIONS",
     "GET_INVOCATION",
+    "LIST_INVOCATIONS",
     "TOOL_SPECS",
     "CancelInvocationInput",
     "CancelInvocationsInput",
     "GetInvocationInput",
+    "ListInvocationsInput",
     "ToolHints",
     "ToolInputError",
     "ToolResult",
@@ -85,6 +97,83 @@ class GetInvocationInput(_Input):
     invocation_id: str = Field(
         min_length=1, max_length=MAX_INVOCATION_ID_LENGTH, description=_ID_HELP
     )
+
+
+Status = Literal[
+    "queued",
+    "dispatching",
+    "running",
+    "cancelling",
+    "succeeded",
+    "failed",
+    "cancelled",
+    "timed_out",
+]
+_LIVE: tuple[Status, ...] = ("queued", "dispatching", "running", "cancelling")
+assert tuple(str(status) for status in LIVE_STATUSES) == _LIVE, "one meaning of live"
+_FILTER_OFF = " 0 (the default) turns this filter off."
+
+
+class ListInvocationsInput(_Input):
+    run_id: str = Field(
+        default="",
+        max_length=MAX_INVOCATION_ID_LENGTH,
+        description="The run to list (an invocation's runId). Leave empty to give "
+        "invocation_id instead.",
+    )
+    invocation_id: str = Field(
+        default="",
+        max_length=MAX_INVOCATION_ID_LENGTH,
+        description='An invocation whose run to list; "self" lists the run this agent is '
+        "running in, with its siblings. Leave empty to give run_id instead.",
+    )
+    status: list[Status] = Field(
+        default_factory=lambda: list(_LIVE),
+        min_length=1,
+        max_length=8,
+        description="Which statuses to list; by default the live ones (queued, "
+        "dispatching, running, cancelling).",
+    )
+    running_longer_than_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_DURATION_SECONDS,
+        description="Only invocations running (or waiting to start) longer than this many "
+        "seconds." + _FILTER_OFF,
+    )
+    heartbeat_older_than_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_DURATION_SECONDS,
+        description="Only started invocations whose last heartbeat is older than this many "
+        "seconds: stalled ones." + _FILTER_OFF,
+    )
+    min_steps: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Only invocations on this step number or later." + _FILTER_OFF,
+    )
+    limit: int = Field(
+        default=DEFAULT_LIST_LIMIT,
+        ge=1,
+        le=MAX_LIST_LIMIT,
+        description=f"At most this many invocations (1 to {MAX_LIST_LIMIT}).",
+    )
+
+    @model_validator(mode="after")
+    def _one_run(self) -> ListInvocationsInput:
+        if bool(self.run_id) == bool(self.invocation_id):
+            raise ValueError(ONE_RUN)
+        return self
+
+    def rules(self) -> RunawayRules:
+        """The runaway filters given; with several, an invocation matching any is listed."""
+        return RunawayRules(
+            running_longer_than_seconds=self.running_longer_than_seconds or None,
+            heartbeat_older_than_seconds=self.heartbeat_older_than_seconds or None,
+            min_steps=self.min_steps or None,
+        )
 
 
 @dataclass(frozen=True)
@@ -291,4 +380,39 @@ GET_INVOCATION: ToolSpec[GetInvocationInput, InvocationReport] = ToolSpec(
     _arun=lambda ops, args, hooks: ops.aget(args.invocation_id),
 )
 
-TOOL_SPECS: tuple[ToolSpec[Any, Any], ...] = (CANCEL_INVOCATION, CANCEL_INVOCATIONS, GET_INVOCATION)
+LIST_INVOCATIONS: ToolSpec[ListInvocationsInput, InvocationList] = ToolSpec(
+    name="list_invocations",
+    title="List a run's bctrl invocations",
+    description=(
+        "Find what to stop: list the invocations of a bctrl run, by run_id or by an "
+        'invocation_id in it ("self": this agent\'s own run and its siblings), with each '
+        "one's status, step, current call, age and heartbeat age; by default only live ones. "
+        "To supervise, list with running_longer_than_seconds, heartbeat_older_than_seconds "
+        "or min_steps to find runaway ones, then call cancel_invocations with the ids found. "
+        "This agent's own invocation is marked is_self. Read-only."
+    ),
+    input_model=ListInvocationsInput,
+    output_model=InvocationList,
+    hints=ToolHints(read_only=True, destructive=False, idempotent=True),
+    _run=lambda ops, args: ops.list_invocations(
+        args.run_id or None,
+        invocation_id=args.invocation_id or None,
+        status=args.status,
+        rules=args.rules(),
+        limit=args.limit,
+    ),
+    _arun=lambda ops, args, hooks: ops.alist_invocations(
+        args.run_id or None,
+        invocation_id=args.invocation_id or None,
+        status=args.status,
+        rules=args.rules(),
+        limit=args.limit,
+    ),
+)
+
+TOOL_SPECS: tuple[ToolSpec[Any, Any], ...] = (
+    CANCEL_INVOCATION,
+    CANCEL_INVOCATIONS,
+    GET_INVOCATION,
+    LIST_INVOCATIONS,
+)

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from bctrl_tools.budget import Verdict
 from bctrl_tools.models import Invocation
+from bctrl_tools.run_listing import InvocationPage
 
 __all__ = [
     "Answer",
@@ -29,6 +30,7 @@ __all__ = [
     "ConfirmationPending",
     "Flow",
     "Get",
+    "ListPage",
     "Step",
     "SyncConfirm",
     "TakeBudget",
@@ -37,6 +39,7 @@ __all__ = [
     "cancel",
     "confirm",
     "get",
+    "list_page",
     "run_flow",
     "take_budget",
     "wait",
@@ -85,6 +88,16 @@ class TakeBudget:
     """
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """Read one page of a run's invocations; answered with the page."""
+
+    run_id: str
+    status: tuple[str, ...] | None
+    limit: int
+    cursor: str | None
+
+
 class ConfirmationPending(str):
     """A confirmation answer meaning "asked, not answered yet".
 
@@ -94,10 +107,10 @@ class ConfirmationPending(str):
     """
 
 
-Step = Get | Cancel | Wait | Confirm | TakeBudget
+Step = Get | Cancel | Wait | Confirm | TakeBudget | ListPage
 # Every type a step may be answered with. A flow never yields a step itself: it uses the
 # step's helper below, whose send type says what that step is answered with.
-Answer = Invocation | str | Verdict | None
+Answer = Invocation | InvocationPage | str | Verdict | None
 Flow = Generator[Step, Answer, T]
 SyncConfirm = Callable[[str, Invocation | None], str | None]
 AsyncConfirm = Callable[[str, Invocation | None], Awaitable[str | None]]
@@ -113,6 +126,12 @@ def cancel(invocation_id: str) -> Generator[Cancel, Invocation, Invocation]:
 
 def wait(invocation_id: str, timeout_ms: int) -> Generator[Wait, Invocation, Invocation]:
     return (yield Wait(invocation_id, timeout_ms))
+
+
+def list_page(
+    run_id: str, status: tuple[str, ...] | None, limit: int, cursor: str | None
+) -> Generator[ListPage, InvocationPage, InvocationPage]:
+    return (yield ListPage(run_id, status, limit, cursor))
 
 
 def confirm(

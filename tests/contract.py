@@ -57,7 +57,8 @@ def example_arguments(spec: ToolSpec[Any, Any], invocation_id: str = EXAMPLE_ID)
     """Valid arguments for any tool: its required fields, filled in from their names."""
     arguments: dict[str, Any] = {}
     for name, field in spec.input_model.model_fields.items():
-        if not field.is_required():
+        # An optional invocation_id (list_invocations: it or run_id) is filled in too.
+        if not field.is_required() and name != "invocation_id":
             continue
         if name == "invocation_id":
             arguments[name] = invocation_id

@@ -22,6 +22,13 @@ from bctrl_tools.langchain.tools import (
     CancelInvocationsTool,
     CancelInvocationTool,
     GetInvocationTool,
+    ListInvocationsTool,
 )
 
-__all__ = ["BctrlToolkit", "CancelInvocationTool", "CancelInvocationsTool", "GetInvocationTool"]
+__all__ = [
+    "BctrlToolkit",
+    "CancelInvocationTool",
+    "CancelInvocationsTool",
+    "GetInvocationTool",
+    "ListInvocationsTool",
+]

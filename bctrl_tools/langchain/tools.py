@@ -22,7 +22,13 @@ from bctrl_tools.langchain.translate import (
 )
 from bctrl_tools.langchain.wiring import build_operations
 from bctrl_tools.operations import Operations
-from bctrl_tools.spec import CANCEL_INVOCATION, CANCEL_INVOCATIONS, GET_INVOCATION, ToolSpec
+from bctrl_tools.spec import (
+    CANCEL_INVOCATION,
+    CANCEL_INVOCATIONS,
+    GET_INVOCATION,
+    LIST_INVOCATIONS,
+    ToolSpec,
+)
 
 __all__ = [
     "TOOL_CLASSES",
@@ -30,6 +36,7 @@ __all__ = [
     "CancelInvocationTool",
     "CancelInvocationsTool",
     "GetInvocationTool",
+    "ListInvocationsTool",
 ]
 
 ToolErrorHandling = bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None
@@ -223,7 +230,45 @@ class GetInvocationTool(BctrlTool):
     args_schema: SpecSchema = GET_INVOCATION.input_model
 
 
+class ListInvocationsTool(BctrlTool):
+    """List a run's invocations and flag runaway ones, without changing anything.
+
+    Setup:
+        .. code-block:: bash
+
+            pip install "bctrl-tools[langchain]"
+            export BCTRL_API_KEY="bk_..."
+
+    Instantiate:
+        .. code-block:: python
+
+            from bctrl_tools.langchain import ListInvocationsTool
+
+            tool = ListInvocationsTool()
+
+    Invoke directly with args:
+        .. code-block:: python
+
+            tool.invoke({"invocation_id": "self", "running_longer_than_seconds": 600})
+            # 'Run 7c41...: 1 invocation listed (1 running), matching running > 10m00s. ...'
+
+    Invoke with a tool call:
+        .. code-block:: python
+
+            message = tool.invoke(
+                {"type": "tool_call", "id": "call_1", "name": tool.name, "args": {...}}
+            )
+            [item["id"] for item in message.artifact["items"]], message.artifact["other_ids"]
+    """
+
+    spec: ClassVar[ToolSpec[Any, Any]] = LIST_INVOCATIONS
+    name: str = LIST_INVOCATIONS.name
+    description: str = LIST_INVOCATIONS.description
+    args_schema: SpecSchema = LIST_INVOCATIONS.input_model
+
+
 TOOL_CLASSES: dict[str, type[BctrlTool]] = {
-    cls.spec.name: cls for cls in (CancelInvocationTool, CancelInvocationsTool, GetInvocationTool)
+    cls.spec.name: cls
+    for cls in (CancelInvocationTool, CancelInvocationsTool, GetInvocationTool, ListInvocationsTool)
 }
 """The tool class for each spec, by tool name."""

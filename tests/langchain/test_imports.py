@@ -48,4 +48,5 @@ def test_the_package_exports_the_tools_and_the_toolkit() -> None:
         "CancelInvocationTool",
         "CancelInvocationsTool",
         "GetInvocationTool",
+        "ListInvocationsTool",
     ]

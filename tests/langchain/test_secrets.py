@@ -27,6 +27,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "get_invocation": {"invocation_id": INVOCATION_ID},
     "cancel_invocation": {"invocation_id": INVOCATION_ID},
     "cancel_invocations": {"invocation_ids": [INVOCATION_ID]},
+    "list_invocations": {"invocation_id": INVOCATION_ID},
 }
 
 

@@ -56,6 +56,11 @@ async def reports_each_error(client: Client) -> None:
         assert_fits_output_schema(tool, result.structured_content)
 
         for arguments, phrase in BAD_ARGUMENTS:
+            if (
+                not arguments
+                and not TOOLS_BY_NAME[tool].input_model.model_fields["invocation_id"].is_required()
+            ):
+                phrase = "give exactly one of run_id, or invocation_id"  # list_invocations
             result = await client.call_tool(tool, arguments)
             assert result.is_error
             assert_fits_output_schema(tool, result.structured_content)
@@ -63,6 +68,7 @@ async def reports_each_error(client: Client) -> None:
             assert phrase in text(result)
 
 
+TOOLS_BY_NAME = {spec.name: spec for spec in TOOL_SPECS}
 BAD_ARGUMENTS: list[tuple[dict[str, Any], str]] = [
     ({}, "invocation_id: Field required"),
     ({"invocation_id": 12}, "invocation_id: Input should be a valid string"),

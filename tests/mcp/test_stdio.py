@@ -13,6 +13,7 @@ from typing import IO, Any
 import pytest
 
 from bctrl_tools.sandbox.process import SandboxProcess
+from bctrl_tools.spec import TOOL_SPECS
 from tests.mcp import scenarios
 from tests.mcp.processes import ROOT, diagnosed, free_port, over_stdio, server_env, stop
 
@@ -151,7 +152,7 @@ def test_stdout_carries_only_json_rpc(sandbox: SandboxProcess, tmp_path: Path) -
             }
             assert pipe.request(1, "initialize", hello)["result"]["serverInfo"]["name"] == "bctrl"
             pipe.send("notifications/initialized")
-            assert len(pipe.request(2, "tools/list")["result"]["tools"]) == 3
+            assert len(pipe.request(2, "tools/list")["result"]["tools"]) == len(TOOL_SPECS)
             bad = pipe.request(3, "tools/call", {"name": "get_invocation", "arguments": {}})
             assert bad["result"]["isError"] is True
             pipe.close()
