@@ -38,10 +38,7 @@ def listing_flow(
     tool call is held to 1..MAX_LIST_LIMIT by its input model.
     """
     if bool(run_id) == bool(invocation_id):
-        raise ValueError(
-            'Give either run_id, or invocation_id ("self" for this agent\'s own) to list '
-            "the run it belongs to; not both, not neither."
-        )
+        raise ValueError(ONE_RUN[0].upper() + ONE_RUN[1:] + ".")
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be at least 1; got {limit}.")
     wanted = tuple(dict.fromkeys(str(s) for s in (LIVE_STATUSES if status is None else status)))

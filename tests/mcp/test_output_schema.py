@@ -36,6 +36,11 @@ def _ok(api: respx.MockRouter) -> None:
     api.post(url__regex=r"/cancel$").respond(200, json=record(status="cancelling"))
 
 
+def _listed(api: respx.MockRouter) -> None:
+    _ok(api)
+    api.get(url__regex=r"/v1/runs/[^/]+/commands").respond(200, json={"commands": [record()]})
+
+
 def _status(status: int, code: str) -> Any:
     def mock(api: respx.MockRouter) -> None:
         for route in (api.get(url__regex=r"/v1/invocations/[^/]+$"), api.post(url__regex="/")):
@@ -68,6 +73,15 @@ CASES: list[tuple[str, dict[str, Any], Any, str, dict[str, Any], bool, str | Non
     ("empty id list", {}, _ok, "cancel_invocations", {"invocation_ids": []}, True,
      "ToolInputError"),
     ("malformed id", {}, _ok, "get_invocation", {"invocation_id": "../x"}, True,
+     "InvalidInvocationIdError"),
+    ("list ok", {}, _listed, "list_invocations", ONE, False, None),
+    ("list filtered", {}, _listed, "list_invocations",
+     {**ONE, "running_longer_than_seconds": 60, "min_steps": 2}, False, None),
+    ("list 404", {}, _status(404, "not_found"), "list_invocations", ONE, True, "NotFoundError"),
+    ("list no run", {}, _ok, "list_invocations", {}, True, "ToolInputError"),
+    ("list bad status", {}, _ok, "list_invocations", {**ONE, "status": ["paused"]}, True,
+     "ToolInputError"),
+    ("list bad run id", {}, _ok, "list_invocations", {"run_id": "../x"}, True,
      "InvalidInvocationIdError"),
 ]  # fmt: skip
 
