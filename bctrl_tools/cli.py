@@ -2,6 +2,8 @@
 
     bctrl-tools cancel ID [ID ...] [--wait SECONDS] [--dry-run] [--reason TEXT] [--json]
     bctrl-tools get ID [ID ...] [--json]
+    bctrl-tools list (RUN_ID | --from ID) [filters] [--json]       (see runs_cli.py)
+    bctrl-tools watch (RUN_ID | --from ID) --max-runtime 10m ...  (see runs_cli.py)
     bctrl-tools --version
 
 Subcommands are registered in one place, ``_parser``: a module adds its own with a
@@ -27,6 +29,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.limits import MAX_REASON_LENGTH, MAX_WAIT_SECONDS, check_reason
 from bctrl_tools.operations import Operations
 from bctrl_tools.outcomes import BatchOutcome, InvocationReport, Outcome
+from bctrl_tools.runs_cli import add_list, add_watch
 from bctrl_tools.terminal import Column, print_table, safe_json, say
 
 __all__ = ["main"]
@@ -79,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser
     )
     # The one place subcommands are registered: each adds its parser and sets `run`.
-    for register in (_add_cancel, _add_get):
+    for register in (_add_cancel, _add_get, add_list, add_watch):
         register(commands)
     return parser
 
