@@ -4,7 +4,8 @@ Starts a local bctrl sandbox, launches invocations in it, then:
 1. cancels one with the typed client and shows it before and after;
 2. lets a LangChain agent inspect and cancel one (scripted model, offline);
 3. cancels one through the MCP server over stdio, as Claude Desktop would;
-4. runs a supervisor that cancels whatever exceeds its time budget.
+4. runs a supervisor that, given only its own invocation, lists its run, finds the
+   runaway invocations (too long, or silent) and stops them.
 Everything it started is stopped when it ends.
 """
 
@@ -64,15 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     import mcp_client
     import supervisor
 
-    with SandboxProcess(run_seconds=120, cancel_grace_ms=500) as sandbox:
+    # --seed 3: a run with healthy work, one 20 minutes in and one whose heartbeat stopped.
+    with SandboxProcess(run_seconds=120, cancel_grace_ms=500, seed=3) as sandbox:
         console.print(f"Sandbox running at {sandbox.base_url} (pid {sandbox.pid})")
         client_demo(sandbox)
         console.rule("[bold]2. A LangChain agent (scripted model, offline)")
         langchain_agent.run(sandbox.base_url, sandbox.api_key)
         console.rule("[bold]3. The MCP server over stdio, as Claude Desktop uses it")
         mcp_client.run(sandbox.base_url, sandbox.api_key)
-        console.rule("[bold]4. A supervisor with a time budget, through the LangChain toolkit")
-        supervisor.run(sandbox.base_url, sandbox.api_key)
+        console.rule("[bold]4. A supervisor that finds its runaway siblings, handed no ids")
+        supervisor.run(sandbox.base_url, sandbox.api_key, own_invocation_id=sandbox.seeded_ids[0])
     console.print("Sandbox stopped. Done.")
     return 0
 
