@@ -12,7 +12,8 @@ guardrails, budget and audit (face ``cli``) as ``bctrl-tools cancel``.
 Exit status of ``list``: 0, or 1 when the run could not be listed, 2 for bad usage.
 Exit status of ``watch``: 0 when the run has no live invocations left, after one pass
 with ``--once``, or when stopped by Ctrl-C or SIGTERM; 1 when the run cannot be watched
-(unknown run, refused key) or a ``--once`` pass failed; 2 for bad usage.
+(unknown run, refused key) or a ``--once`` pass failed; 2 for bad usage; 130 when a
+second Ctrl-C interrupts a pass.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from bctrl_tools.watch_view import make_view
 
 __all__ = ["add_list", "add_watch"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 STATUSES = [status.value for status in InvocationStatus]
 DEFAULT_INTERVAL = 15.0
 MIN_INTERVAL = 0.1  # seconds; a tighter loop would only hammer the API
@@ -206,17 +207,22 @@ def run_watch(operations: Operations, args: argparse.Namespace) -> int:
         _say(f"bctrl-tools watch: {exc}", err=True)
         return EXIT_FAILED
     reason = f"bctrl-tools watch: broke {rules.describe()}"
+    view = make_view(sys.stdout)
     dog = Watchdog(
         rules=rules,
         list_live=lambda: operations.run_listing(run_id).invocations,
         cancel=lambda invocation_id: operations.cancel(invocation_id, reason=reason),
-        view=make_view(sys.stdout),
+        view=view,
         interval=args.interval,
         once=args.once,
         self_id=operations.guardrails.self_invocation_id,
     )
     with _stopping_on_signals(dog):
-        return dog.run()
+        try:
+            return dog.run()
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now, mid-pass
+            view.finish("interrupted")
+            return EXIT_INTERRUPTED
 
 
 def _run_of(operations: Operations, invocation_id: str) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -167,3 +170,51 @@ def test_a_signal_stops_the_watch_cleanly(sandbox: SandboxProcess, sig: signal.S
 def _runtime_of(sandbox: SandboxProcess, invocation_id: str) -> str:
     with sandbox.http_client() as http:
         return str(http.get(f"/v1/invocations/{invocation_id}").json()["runtimeId"])
+
+
+def test_on_a_terminal_the_watch_is_a_live_table(sandbox: SandboxProcess) -> None:
+    invocation_id, run_id = _new_runtime(sandbox, run_seconds=60)
+    with sandbox.http_client() as http:
+        poll_status(http, invocation_id, "running")
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bctrl_tools.cli", "watch", run_id,
+         "--max-runtime", "0.5s", "--interval", "0.2s"],
+        stdin=slave, stdout=slave, stderr=slave,
+        env=_environ(sandbox, TERM="xterm", COLUMNS="160"),
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        screen = _read_until(master, b"done: ", timeout=20)
+        assert process.wait(10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+    text = screen.decode(errors="replace")
+    assert "┃" in text  # a rich table, not plain lines
+    assert f"{invocation_id}: cancel_requested" in text
+    assert "done: the run has no live invocations left" in text
+    assert status_of(sandbox, invocation_id) == "cancelled"
+
+
+def _read_until(fd: int, marker: bytes, timeout: float) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while marker not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:  # the child closed the terminal
+                break
+    # The rest of the last line, once the marker is in.
+    time.sleep(0.2)
+    with contextlib.suppress(OSError):
+        while select.select([fd], [], [], 0.1)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            seen += chunk
+    return seen
