@@ -315,9 +315,8 @@ class Protocol:
         return InvalidResponseError(
             f"bctrl answered HTTP {response.status_code}{where}, but {problem}, so the "
             f"{call.noun} record could not be read. Start of the body: {snippet!r}. The "
-            f"request did reach the server: check the {call.noun} with get_{call.noun} before "
-            "retrying, and check BCTRL_BASE_URL points at the bctrl API rather than a proxy or "
-            "web page.",
+            f"request did reach the server: {_before_retrying(call)}, and check BCTRL_BASE_URL "
+            "points at the bctrl API rather than a proxy or web page.",
             status_code=response.status_code,
             reason=reason,
             snippet=snippet,
@@ -370,6 +369,13 @@ def _details(details: Any, redact: Callable[[str], str]) -> dict[str, Any] | Non
     except RecursionError:  # nested deeper than any real details: dropped, not fatal
         return None
     return redacted
+
+
+def _before_retrying(call: Call[Any]) -> str:
+    # Only an invocation has a get tool; a list changed nothing, so it may simply be repeated.
+    if call.noun == "invocation":
+        return "check the invocation with get_invocation before retrying"
+    return f"it is safe to {call.action} again"
 
 
 def _redacted(value: Any, redact: Callable[[str], str]) -> Any:

@@ -24,6 +24,7 @@ __all__ = [
     "InvocationReport",
     "Outcome",
     "describe_progress",
+    "format_duration",
     "outside_spaces",
     "parse_timestamp",
     "read_only",
@@ -305,9 +306,9 @@ class InvocationReport(ToolOutput):
         details = [describe_progress(self.step, self.total_steps, self.current_call)]
         if self.running_seconds is not None:
             verb = "ran" if self.is_terminal else "running for"
-            details.append(f"{verb} {_duration(self.running_seconds)}")
+            details.append(f"{verb} {format_duration(self.running_seconds)}")
         if self.heartbeat_age_seconds is not None:
-            details.append(f"last heartbeat {_duration(self.heartbeat_age_seconds)} ago")
+            details.append(f"last heartbeat {format_duration(self.heartbeat_age_seconds)} ago")
         # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
         return (
             f"Invocation {self.invocation_id}: "
@@ -339,7 +340,8 @@ def parse_timestamp(timestamp: str | None) -> float | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """``4.2s``, ``45s``, ``12m05s``, ``2h03m``: whole units, for people and models."""
     whole = int(seconds)
     if whole < 60:
         return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"

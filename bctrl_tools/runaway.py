@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 from bctrl_tools.models import Invocation
-from bctrl_tools.outcomes import parse_timestamp
+from bctrl_tools.outcomes import format_duration, parse_timestamp
 
 __all__ = [
     "RULE_NAMES",
@@ -65,18 +65,6 @@ def parse_duration(text: str) -> float:
     if not math.isfinite(seconds) or seconds > MAX_DURATION_SECONDS:
         raise DurationError(f"{text!r} is longer than the 7 days (168h) allowed.")
     return seconds
-
-
-def format_duration(seconds: float) -> str:
-    """``45s``, ``12m05s``, ``2h03m``: whole units, for people reading a table."""
-    whole = int(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 import respx
 
 from bctrl_tools import AsyncBctrlClient, BctrlClient, ClientSettings
-from bctrl_tools.errors import InvalidInvocationIdError, NotFoundError
+from bctrl_tools.errors import InvalidInvocationIdError, InvalidResponseError, NotFoundError
 from bctrl_tools.models import Invocation
 from bctrl_tools.run_listing import InvocationPage
 from tests.unit.runs import RUN_ID, record_data
@@ -158,3 +158,13 @@ def test_one_page_gives_items_and_the_next_cursor(
     assert len(page.items) == 2
     assert page.next_cursor == "n2"
     assert route.calls.last.request.url.params["cursor"] == "n1"
+
+
+def test_an_unreadable_page_names_no_tool_that_does_not_exist(
+    api: respx.MockRouter, collect: Collect
+) -> None:
+    api.get(LIST).respond(200, text="<html>login</html>", headers={"content-type": "text/html"})
+    with pytest.raises(InvalidResponseError) as caught:
+        collect(RUN_ID)
+    assert "it is safe to list again" in str(caught.value)
+    assert "get_run" not in str(caught.value)
