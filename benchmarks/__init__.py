@@ -16,4 +16,5 @@ BENCHMARKS: dict[str, str] = {
     "import": "6. Import time",
     "throughput": "7. Sandbox throughput",
     "fleet": "8. Shared cancel budget: Redis vs in process",
+    "listing": "9. Listing a run of 500 invocations",
 }
