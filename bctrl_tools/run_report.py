@@ -62,10 +62,12 @@ class ListedInvocation(BaseModel):
     step: str | None = Field(default=None, description='The step it is on, e.g. "2/3".')
     current_call: str | None = Field(default=None, description="The call it is running.")
     age_seconds: int | None = Field(
-        default=None, description="Seconds since it started (or was created, if waiting)."
+        default=None,
+        description="Seconds since it started (or was created, if waiting); "
+        "for a finished one, how long it ran.",
     )
     heartbeat_age_seconds: int | None = Field(
-        default=None, description="Seconds since its last sign of life."
+        default=None, description="Seconds since its last sign of life, while it is live."
     )
     runaway: list[str] = Field(
         default_factory=list, description="The runaway filters it matched, if any."

@@ -7,7 +7,8 @@ invocations for the same reasons.
 The three rules, each off unless given a threshold:
 
 - ``running_longer_than_seconds``: seconds since it started (or, while it still waits
-  in the queue, since it was created) exceed the threshold;
+  in the queue, since it was created) exceed the threshold (for a finished invocation
+  the age stops at its end, and it has no heartbeat age);
 - ``heartbeat_older_than_seconds``: seconds since its last heartbeat (or since it
   started, if it has sent none) exceed the threshold; an invocation that has not
   started is not expected to beat;
@@ -83,10 +84,13 @@ class Vitals:
         started = parse_timestamp(invocation.started_at)
         beat = parse_timestamp(invocation.last_heartbeat_at)
         since = started if started is not None else created
-        last_sign = beat if beat is not None else started
+        live = not invocation.is_terminal
+        # A finished one's age stops at its end; it is past beating, so it has no heartbeat age.
+        until = now if live else (parse_timestamp(invocation.finished_at) or now)
+        last_sign = (beat if beat is not None else started) if live else None
         return cls(
-            live=not invocation.is_terminal,
-            age_seconds=None if since is None else max(0.0, now - since),
+            live=live,
+            age_seconds=None if since is None else max(0.0, until - since),
             heartbeat_age_seconds=None if last_sign is None else max(0.0, now - last_sign),
             step=invocation.progress.step if invocation.progress else None,
         )

@@ -75,6 +75,7 @@ def supervise(toolkit: BctrlToolkit, where: dict[str, str]) -> dict[str, str]:
 def table(title: str, items: list[dict[str, Any]]) -> Table:
     shown = Table("Invocation", "Status", "Running", "Heartbeat", "Flag", title=title)
     shown.columns[0].no_wrap = True
+    shown.columns[1].min_width = len("dispatching")
     for item in items:
         flag = "runaway" if item["runaway"] else ("self" if item["is_self"] else "")
         style = "red" if item["runaway"] else ("yellow" if item["status"] == "cancelling" else None)

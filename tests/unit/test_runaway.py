@@ -20,7 +20,7 @@ from bctrl_tools.runaway import (
     format_duration,
     parse_duration,
 )
-from tests.unit.runs import NOW, record
+from tests.unit.runs import NOW, iso_ago, record, record_data
 
 
 def _record(status: str = "running", **options: Any) -> Invocation:
@@ -152,3 +152,10 @@ def test_lowering_a_threshold_never_unflags(
 @given(age=_maybe_seconds, beat=_maybe_seconds, step=_maybe_steps)
 def test_no_rules_match_nothing(age: float | None, beat: float | None, step: int | None) -> None:
     assert RunawayRules().matched(Vitals(True, age, beat, step)) == ()
+
+
+def test_a_finished_record_ages_until_its_end_and_has_no_heartbeat_age() -> None:
+    data = record_data("succeeded", started_ago=500, heartbeat_ago=200, finishedAt=iso_ago(200))
+    vitals = Vitals.of(Invocation.model_validate(data), NOW)
+    assert vitals.age_seconds == 300
+    assert vitals.heartbeat_age_seconds is None
