@@ -27,9 +27,12 @@ from bctrl_tools.spec import TOOL_SPECS, ToolInputError, ToolSpec
 from tests.unit.conftest import load_record
 
 BASE_URL = "https://api.bctrl.test"
-ALLOWED = re.compile(r"^/v1/invocations/(?P<segment>[^/]+)(?P<action>/cancel|/wait)?$")
+ALLOWED = re.compile(
+    r"^/v1/(?:invocations/(?P<segment>[^/]+)(?P<action>/cancel|/wait)?"
+    r"|runs/(?P<run>[^/]+)/commands)$"
+)
 RECORD = load_record("cancelling")
-ID_FIELDS = {"invocation_id", "invocation_ids"}
+ID_FIELDS = {"invocation_id", "invocation_ids", "run_id"}
 SPECS = {spec.name: spec for spec in TOOL_SPECS}
 
 ids = st.one_of(
@@ -49,6 +52,7 @@ anything = st.fixed_dictionaries(
     {},
     optional={
         "invocation_id": st.one_of(ids, values),
+        "run_id": st.one_of(ids, values),
         "invocation_ids": st.one_of(st.lists(ids, max_size=4), values),
         "wait_seconds": st.one_of(st.integers(-5, 400), values),
         "reason": st.one_of(st.text(max_size=20), values),
@@ -65,13 +69,15 @@ def fitted(spec: ToolSpec[Any, Any], payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_request(request: httpx.Request) -> None:
-    path = request.url.raw_path.decode("ascii")
+    path, _, query = request.url.raw_path.decode("ascii").partition("?")
     match = ALLOWED.match(path)
     assert match, path
-    segment = unquote(match["segment"])
+    segment = unquote(match["segment"] or match["run"])
     assert segment not in {".", ".."}
     assert "/" not in segment
-    assert "?" not in path
+    # Only a run listing has a query, and only its documented keys.
+    keys = {pair.partition("=")[0] for pair in query.split("&") if pair}
+    assert keys <= ({"limit", "status", "include", "cursor"} if match["run"] else set()), query
     expected_method = "GET" if match["action"] is None else "POST"
     assert request.method == expected_method
 
@@ -87,6 +93,8 @@ def mocked_bctrl() -> Iterator[list[httpx.Request]]:
 
     def responder(request: httpx.Request) -> httpx.Response:
         received.append(request)
+        if request.url.path.endswith("/commands"):  # a run listing: one page
+            return httpx.Response(200, json={"commands": [RECORD]})
         return httpx.Response(200, json=RECORD)
 
     with respx.mock(base_url=BASE_URL, assert_all_called=False) as router:
