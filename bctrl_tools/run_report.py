@@ -31,7 +31,10 @@ __all__ = ["VIEW_LIMIT", "InvocationList", "ListedInvocation", "RunListing", "ro
 # Server text (calls, statuses) in a row is cut to this; a model needs no more to judge.
 NAME_LIMIT = 120
 # Escape sequences and control or bidi characters: never passed on from the server.
-_CONTROLS = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates go too: they cannot be encoded as UTF-8, so a host could not send them.
+_CONTROLS = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 VIEW_LIMIT = 40_000
 # The message's share of the limit: the rest is for the structured rows and ids.
@@ -110,7 +113,7 @@ class InvocationList(ToolOutput):
         matched = sum(1 for row in rows if row.runaway)
         ids_size = sum(len(json.dumps(row.id)) + 1 for row in rows)
         message = _message(listing, rules, rows, counts, matched, VIEW_LIMIT - ids_size)
-        shown = _fitting(rows, VIEW_LIMIT - _OVERHEAD - len(message) - ids_size)
+        shown = _fitting(rows, VIEW_LIMIT - _OVERHEAD - _json_len(message) - ids_size)
         return cls(
             message=message,
             run_id=listing.run_id,
@@ -177,6 +180,12 @@ def one_line(text: object, limit: int) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
+def _json_len(value: object) -> int:
+    """Characters of ``value`` as JSON with every non-ASCII character escaped: the
+    longest any host's encoding of it can be, so a budget kept here holds in all."""
+    return len(json.dumps(value, separators=(",", ":")))
+
+
 def _whole(seconds: float | None) -> int | None:
     return None if seconds is None else int(seconds)
 
@@ -189,7 +198,7 @@ def _fitting(rows: Sequence[ListedInvocation], budget: int) -> int:
     """How many rows, from the first, fit in ``budget`` characters of JSON."""
     used = 0
     for index, row in enumerate(rows):
-        used += len(row.model_dump_json()) + 1 - (len(json.dumps(row.id)) + 1)
+        used += _json_len(row.model_dump(mode="json")) + 1 - (len(json.dumps(row.id)) + 1)
         if used > budget:
             return index
     return len(rows)
@@ -218,14 +227,14 @@ def _message(
         head += f" {blocked} are outside BCTRL_ALLOWED_SPACE_IDS: this server cannot cancel them."
     budget = min(_MESSAGE_SHARE, max(500, room - _OVERHEAD) // 2)
     parts = [head]
-    used = len(head)
+    used = _json_len(head)
     for index, row in enumerate(rows):
         part = " " + _describe(row)
-        if used + len(part) > budget:
+        if used + _json_len(part) > budget:
             parts.append(f" ... {len(rows) - index} more in the structured result.")
             break
         parts.append(part)
-        used += len(part)
+        used += _json_len(part)
     return "".join(parts)
 
 

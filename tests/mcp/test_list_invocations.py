@@ -92,7 +92,7 @@ async def test_read_only_keeps_the_tool(make_server: ServerFactory, api: respx.M
 async def test_500_hostile_items_stay_within_the_limit_in_every_view_and_all_are_named(
     make_server: ServerFactory, api: respx.MockRouter
 ) -> None:
-    huge = "\x1b]0;pwned\x07page." + "x" * 100_000
+    huge = "\x1b]0;pwned\x07page.\udc00\u202e" + "x" * 100_000
     now = time.time()
     items = [
         record_data(
@@ -111,7 +111,9 @@ async def test_500_hostile_items_stay_within_the_limit_in_every_view_and_all_are
         start = int(request.url.params.get("cursor") or 0)
         chunk = items[start : start + 100]
         cursor = str(start + 100) if start + 100 < len(items) else None
-        return httpx.Response(200, json={"commands": chunk, "nextCursor": cursor})
+        # Escaped, as a server would send a lone surrogate: JSON allows it, UTF-8 does not.
+        body = json.dumps({"commands": chunk, "nextCursor": cursor})
+        return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     api.get(LIST).mock(side_effect=pages)
     arguments = {"run_id": RUN_ID, "limit": 500, "heartbeat_older_than_seconds": 60}
@@ -121,8 +123,8 @@ async def test_500_hostile_items_stay_within_the_limit_in_every_view_and_all_are
     views = {"structured-first": _structured_first(result), "content-first": text(result)}
     for name, view in views.items():
         assert len(view) <= VIEW_LIMIT, (name, len(view))
-        assert "\x1b" not in view
-        assert "\x07" not in view
+        for unsafe in ("\x1b", "\x07", "\udc00", "\u202e"):
+            assert unsafe not in view, (name, unsafe)
     assert content["matched"] == 500
     assert content["items"], "some rows must fit"
     named = [item["id"] for item in content["items"]] + content["other_ids"]
