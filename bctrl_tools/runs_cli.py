@@ -33,6 +33,7 @@ from bctrl_tools.models import InvocationStatus
 from bctrl_tools.operations import Operations
 from bctrl_tools.run_report import ListedInvocation, RunListing, rows_of
 from bctrl_tools.runaway import DurationError, RunawayRules, format_duration, parse_duration
+from bctrl_tools.terminal import Column, print_table, say
 from bctrl_tools.watch import Watchdog
 from bctrl_tools.watch_view import make_view
 
@@ -108,7 +109,7 @@ def run_list(operations: Operations, args: argparse.Namespace) -> int:
             args.run_id, invocation_id=args.from_invocation, status=args.status
         )
     except (BctrlError, ValueError) as exc:
-        _say(f"bctrl-tools list: {exc}", err=True)
+        say(f"bctrl-tools list: {exc}", err=True)
         return EXIT_FAILED
     rails = operations.guardrails
     rows = rows_of(
@@ -121,8 +122,7 @@ def run_list(operations: Operations, args: argparse.Namespace) -> int:
     if args.json:
         print(_json(listing, rules, rows))
     else:
-        _table(rows)
-        _say(_caption(listing, rules, rows), err=True)
+        _table(rows, _caption(listing, rules, rows))
     return EXIT_OK
 
 
@@ -146,8 +146,19 @@ def _caption(listing: RunListing, rules: RunawayRules, rows: list[ListedInvocati
     return f"run {listing.run_id}: {len(rows)} listed{rule_text}{more}{because}"
 
 
-def _table(rows: list[ListedInvocation]) -> None:
-    columns = ("Invocation", "Status", "Step", "Call", "Running", "Heartbeat", "Breaks", "Note")
+_COLUMNS = (
+    Column("Invocation", whole=True),
+    Column("Status", whole=True),
+    Column("Step", whole=True, drop=4),
+    Column("Call", drop=1),
+    Column("Running", whole=True, drop=3),
+    Column("Heartbeat", whole=True, drop=2),
+    Column("Breaks"),
+    Column("Note", drop=5),
+)
+
+
+def _table(rows: list[ListedInvocation], caption: str) -> None:
     cells = [
         [
             row.id,
@@ -161,23 +172,8 @@ def _table(rows: list[ListedInvocation]) -> None:
         ]
         for row in rows
     ]
-    if not sys.stdout.isatty():  # piped: one tab-separated line per row, for cut and grep
-        for line in cells:
-            print("\t".join(_printable(cell) for cell in line))
-        return
-    try:
-        from rich.console import Console
-        from rich.table import Table
-        from rich.text import Text
-    except ImportError:
-        for line in cells:
-            print("  ".join(_printable(cell) for cell in line))
-        return
-    table = Table(*columns)
-    for row, line in zip(rows, cells, strict=True):
-        style = "red" if row.runaway else None
-        table.add_row(*(Text(_printable(cell)) for cell in line), style=style)
-    Console().print(table)
+    styles = ["red" if row.runaway else "" for row in rows]
+    print_table(_COLUMNS, cells, styles=styles, caption=caption)
 
 
 def _note(row: ListedInvocation) -> str:
@@ -204,7 +200,7 @@ def run_watch(operations: Operations, args: argparse.Namespace) -> int:
         run_id = args.run_id or _run_of(operations, args.from_invocation)
         operations.run_listing(run_id, limit=1)  # fail now on an unknown run or a bad key
     except (BctrlError, ValueError) as exc:
-        _say(f"bctrl-tools watch: {exc}", err=True)
+        say(f"bctrl-tools watch: {exc}", err=True)
         return EXIT_FAILED
     reason = f"bctrl-tools watch: broke {rules.describe()}"
     view = make_view(sys.stdout)
@@ -268,12 +264,3 @@ def _positive_int(raw: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {raw!r}")
     return int(raw)
-
-
-def _say(text: str, *, err: bool = False) -> None:
-    print(_printable(text), file=sys.stderr if err else sys.stdout)
-
-
-def _printable(text: str) -> str:
-    # Server text is shown literally: no escape sequence reaches the terminal.
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from bctrl_tools.outcomes import describe_progress
 from bctrl_tools.runaway import format_duration
+from bctrl_tools.terminal import safe
 from bctrl_tools.watch import PassReport, Sighting, WatchView
 
 __all__ = ["LiveView", "PlainView", "make_view"]
@@ -137,7 +138,7 @@ def _clock(epoch: float) -> str:
 
 
 def _clean(text: str, limit: int) -> str:
-    shown = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    shown = safe(text)
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 

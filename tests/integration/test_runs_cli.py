@@ -164,7 +164,7 @@ def test_a_signal_stops_the_watch_cleanly(sandbox: SandboxProcess, sig: signal.S
             if stream is not None:
                 stream.close()
     assert "done: stopped on request" in rest
-    assert status_of(sandbox, invocation_id) == "running"
+    assert status_of(sandbox, invocation_id) in {"queued", "dispatching", "running"}
 
 
 def _runtime_of(sandbox: SandboxProcess, invocation_id: str) -> str:
