@@ -18,7 +18,6 @@ It stops:
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,9 @@ from bctrl_tools.runaway import RunawayRules, Vitals
 __all__ = ["EXIT_FAILED", "EXIT_OK", "PassReport", "Sighting", "WatchView", "Watchdog"]
 
 EXIT_OK, EXIT_FAILED = 0, 1
+
+# How soon a stop is noticed between passes.
+_STOP_POLL_SECONDS = 0.1
 
 ListLive = Callable[[], Sequence[Invocation]]
 CancelOne = Callable[[str], CancelOutcome]
@@ -118,12 +120,16 @@ class Watchdog:
         self._once = once
         self._self_id = self_id
         self._clock = clock
-        self._stop = threading.Event()
+        self._stopping = False
         self._settled: dict[str, CancelOutcome] = {}
 
     def stop(self) -> None:
-        """Ask the loop to end; safe from a signal handler or another thread."""
-        self._stop.set()
+        """Ask the loop to end; safe from a signal handler or another thread.
+
+        A plain flag, not a threading.Event: setting an Event takes a lock that the
+        interrupted main thread may be holding, and a handler that blocks on it hangs.
+        """
+        self._stopping = True
 
     def run(self) -> int:
         """Poll until done; the exit status for the CLI."""
@@ -141,9 +147,19 @@ class Watchdog:
             if report.error is None and report.others_live == 0:
                 self._view.finish("the run has no live invocations left")
                 return EXIT_OK
-            if self._stop.wait(self._interval):
+            if self._rest():
                 self._view.finish("stopped on request")
                 return EXIT_OK
+
+    def _rest(self) -> bool:
+        """Sleep out the interval in short slices; True as soon as a stop was asked."""
+        deadline = time.monotonic() + self._interval
+        while not self._stopping:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(_STOP_POLL_SECONDS, left))
+        return True
 
     def one_pass(self, number: int = 1) -> PassReport:
         now = self._clock()
@@ -178,7 +194,7 @@ class Watchdog:
             and not sighting.is_self
             and sighting.earlier is None
             and sighting.invocation.status != InvocationStatus.CANCELLING
-            and not self._stop.is_set()
+            and not self._stopping
         )
 
 

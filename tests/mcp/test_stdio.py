@@ -14,6 +14,7 @@ import pytest
 
 from bctrl_tools.sandbox.process import SandboxProcess
 from bctrl_tools.spec import TOOL_SPECS
+from tests.contract import READ_ONLY_TOOLS
 from tests.mcp import scenarios
 from tests.mcp.processes import ROOT, diagnosed, free_port, over_stdio, server_env, stop
 
@@ -68,7 +69,7 @@ async def test_messages_name_the_switch_that_was_used(
         async with over_stdio(sandbox_env(sandbox) | variables, errlog, args) as client:
             tools = {tool.name for tool in (await client.list_tools()).tools}
             if named is None:
-                assert tools == {"get_invocation"}
+                assert tools == set(READ_ONLY_TOOLS)
                 return
             result = await client.call_tool("cancel_invocation", {"invocation_id": invocation_id})
     assert result.structured_content is not None

@@ -6,6 +6,7 @@ The end-to-end test (real CLI, real sandbox, real signals) is in tests/integrati
 from __future__ import annotations
 
 import io
+import signal
 import threading
 from collections.abc import Sequence
 
@@ -180,3 +181,18 @@ def test_plain_lines_name_each_cancel_and_strip_control_characters() -> None:
 
 def test_a_pipe_gets_plain_lines() -> None:
     assert isinstance(make_view(io.StringIO()), PlainView)
+
+
+def test_stop_from_a_signal_handler_ends_the_wait() -> None:
+    view = Recorder()
+    dog = Watchdog(
+        rules=RULES, list_live=Run([healthy]), cancel=Canceller(), view=view, interval=60
+    )
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: dog.stop())
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        assert dog.run() == EXIT_OK
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert view.finished == ["stopped on request"]
