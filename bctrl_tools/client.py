@@ -25,6 +25,7 @@ from bctrl_tools._protocol import (
     list_run_call,
     wait_call,
 )
+from bctrl_tools.errors import InvalidResponseError
 from bctrl_tools.ids import check_run_id
 from bctrl_tools.models import Invocation
 from bctrl_tools.redaction import protect
@@ -148,13 +149,18 @@ class BctrlClient(_ClientBase):
 
         def pages() -> Iterator[Invocation]:
             while not pager.done:
-                page = self.list_run_invocations_page(
-                    run_id,
-                    status=statuses,
-                    include=includes,
-                    limit=pager.page_size,
-                    cursor=pager.cursor,
-                )
+                try:
+                    page = self.list_run_invocations_page(
+                        run_id,
+                        status=statuses,
+                        include=includes,
+                        limit=pager.page_size,
+                        cursor=pager.cursor,
+                    )
+                except InvalidResponseError as exc:
+                    if pager.shrink(exc):  # a page over the size cap: ask for half
+                        continue
+                    raise
                 yield from pager.take(page)
 
         return pages()
@@ -260,13 +266,18 @@ class AsyncBctrlClient(_ClientBase):
 
         async def pages() -> AsyncIterator[Invocation]:
             while not pager.done:
-                page = await self.list_run_invocations_page(
-                    run_id,
-                    status=statuses,
-                    include=includes,
-                    limit=pager.page_size,
-                    cursor=pager.cursor,
-                )
+                try:
+                    page = await self.list_run_invocations_page(
+                        run_id,
+                        status=statuses,
+                        include=includes,
+                        limit=pager.page_size,
+                        cursor=pager.cursor,
+                    )
+                except InvalidResponseError as exc:
+                    if pager.shrink(exc):  # a page over the size cap: ask for half
+                        continue
+                    raise
                 for invocation in pager.take(page):
                     yield invocation
 

@@ -11,7 +11,9 @@ Inferred, so read leniently here:
 - the server may ignore the ``status`` filter: :class:`Pager` filters again;
 - neither the default nor the maximum page size is known, and a faulty server could
   answer with a cursor forever: :class:`Pager` caps pages and items, and stops when a
-  cursor repeats.
+  cursor repeats;
+- records can be large (arbitrary step arguments, free-form metadata): a page refused
+  for passing the client's size cap is asked for again at half the size.
 
 A run also records runtime actions, which are not invocations: an item that does not
 read as an invocation record, or whose id could not be sent back in a request (more
@@ -26,7 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bctrl_tools.errors import InvalidInvocationIdError
+from bctrl_tools.errors import InvalidInvocationIdError, InvalidResponseError
 from bctrl_tools.ids import check_invocation_id
 from bctrl_tools.models import Invocation, InvocationStatus
 
@@ -139,6 +141,7 @@ class Pager:
         self.limit = MAX_ITEMS if limit is None else limit
         self.status = None if status is None else frozenset(str(value) for value in status)
         self.max_pages = max_pages
+        self.max_page_size = PAGE_SIZE
         self.cursor: str | None = None
         self.done = False
         self.more = False
@@ -150,7 +153,16 @@ class Pager:
 
     @property
     def page_size(self) -> int:
-        return min(PAGE_SIZE, self.limit - self.yielded)
+        return min(self.max_page_size, self.limit - self.yielded)
+
+    def shrink(self, error: BaseException) -> bool:
+        """After a page was refused as too large: halve the page size and say to ask
+        again, or False when pages of one are too large too (or it was another error)."""
+        too_large = isinstance(error, InvalidResponseError) and error.reason == "too_large"
+        if not too_large or self.page_size <= 1:
+            return False
+        self.max_page_size = max(1, self.page_size // 2)
+        return True
 
     def take(self, page: InvocationPage) -> list[Invocation]:
         """The items of ``page`` to yield; updates ``cursor``/``done`` for the next."""

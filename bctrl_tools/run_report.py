@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bctrl_tools.ids import canonical_id
 from bctrl_tools.models import Invocation
 from bctrl_tools.runaway import RunawayRules, Vitals, format_duration
 from bctrl_tools.tool_output import ToolOutput
@@ -162,13 +163,15 @@ def _row(
     return ListedInvocation(
         id=invocation.id,
         status=one_line(invocation.status, NAME_LIMIT),
-        entry_call=one_line(invocation.entry_call, NAME_LIMIT),
+        entry_call=None
+        if invocation.entry_call is None
+        else one_line(invocation.entry_call, NAME_LIMIT),
         step=step,
         current_call=None if call is None else one_line(call, NAME_LIMIT),
         age_seconds=_whole(vitals.age_seconds),
         heartbeat_age_seconds=_whole(vitals.heartbeat_age_seconds),
         runaway=list(rules.matched(vitals)),
-        is_self=invocation.id == self_id,
+        is_self=self_id is not None and canonical_id(invocation.id) == canonical_id(self_id),
         cancellable=allowed_spaces is None or invocation.space_id in allowed_spaces,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from bctrl_tools import steps
+from bctrl_tools.errors import BctrlError, InvalidResponseError
 from bctrl_tools.ids import check_invocation_id, check_run_id
 from bctrl_tools.run_listing import LIVE_STATUSES, Pager
 from bctrl_tools.run_report import RunListing
@@ -45,10 +46,20 @@ def listing_flow(
     if invocation_id:
         anchor = yield from steps.get(check_invocation_id(resolve(invocation_id)))
         run_id = anchor.run_id
+        if not run_id:
+            raise BctrlError(
+                f"bctrl's record of invocation {anchor.id} names no run (runId), so its run "
+                "cannot be listed this way; give run_id instead."
+            )
     checked = check_run_id(run_id)
     pager = Pager(limit=limit, status=wanted)
     found = []
     while not pager.done:
-        page = yield from steps.list_page(checked, wanted, pager.page_size, pager.cursor)
+        try:
+            page = yield from steps.list_page(checked, wanted, pager.page_size, pager.cursor)
+        except InvalidResponseError as exc:
+            if pager.shrink(exc):
+                continue
+            raise
         found += pager.take(page)
     return RunListing(checked, found, pager.more, pager.cut_short, pager.skipped)

@@ -223,6 +223,8 @@ def run_watch(operations: Operations, args: argparse.Namespace) -> int:
 
 def _run_of(operations: Operations, invocation_id: str) -> str:
     invocation = operations.client.get_invocation(operations.resolve(invocation_id))
+    if not invocation.run_id:
+        raise BctrlError(f"bctrl's record of {invocation.id} names no run: give RUN_ID instead.")
     return invocation.run_id
 
 

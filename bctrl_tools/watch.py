@@ -29,6 +29,7 @@ from bctrl_tools.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from bctrl_tools.ids import canonical_id
 from bctrl_tools.models import Invocation, InvocationStatus
 from bctrl_tools.outcomes import CancelOutcome, Outcome
 from bctrl_tools.runaway import RunawayRules, Vitals
@@ -118,7 +119,8 @@ class Watchdog:
         self._view = view
         self._interval = interval
         self._once = once
-        self._self_id = self_id
+        # Compared in canonical form: BCTRL_INVOCATION_ID may spell the UUID in capitals.
+        self._self_key = None if self_id is None else canonical_id(self_id)
         self._clock = clock
         self._stopping = False
         self._settled: dict[str, CancelOutcome] = {}
@@ -176,7 +178,7 @@ class Watchdog:
             invocation=invocation,
             vitals=vitals,
             matched=self.rules.matched(vitals),
-            is_self=invocation.id == self._self_id,
+            is_self=self._self_key == canonical_id(invocation.id),
             earlier=self._settled.get(invocation.id),
         )
         if not self._should_cancel(sighting):

@@ -106,11 +106,14 @@ async def test_500_hostile_items_stay_within_the_limit_in_every_view_and_all_are
         for n in range(500)
     ]
     ids = [item["id"] for item in items]
+    asked: list[int] = []
 
     def pages(request: httpx.Request) -> httpx.Response:
         start = int(request.url.params.get("cursor") or 0)
-        chunk = items[start : start + 100]
-        cursor = str(start + 100) if start + 100 < len(items) else None
+        size = int(request.url.params["limit"])
+        asked.append(size)
+        chunk = items[start : start + size]
+        cursor = str(start + size) if start + size < len(items) else None
         # Escaped, as a server would send a lone surrogate: JSON allows it, UTF-8 does not.
         body = json.dumps({"commands": chunk, "nextCursor": cursor})
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
@@ -125,7 +128,9 @@ async def test_500_hostile_items_stay_within_the_limit_in_every_view_and_all_are
         assert len(view) <= VIEW_LIMIT, (name, len(view))
         for unsafe in ("\x1b", "\x07", "\udc00", "\u202e"):
             assert unsafe not in view, (name, unsafe)
-    assert content["matched"] == 500
+    assert content["matched"] == 500, content["message"][:500]
+    # Pages of 100 such records pass the client's 8 MB cap: it asked again for fewer.
+    assert asked[:3] == [100, 50, 25]
     assert content["items"], "some rows must fit"
     named = [item["id"] for item in content["items"]] + content["other_ids"]
     assert sorted(named) == sorted(ids)

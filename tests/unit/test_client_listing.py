@@ -168,3 +168,35 @@ def test_an_unreadable_page_names_no_tool_that_does_not_exist(
         collect(RUN_ID)
     assert "it is safe to list again" in str(caught.value)
     assert "get_run" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_pages_over_the_size_cap_are_asked_for_again_smaller(
+    api: respx.MockRouter, settings: ClientSettings, kind: str
+) -> None:
+    items = [record_data(metadata={"blob": "m" * 2000}) for _ in range(120)]
+    asked: list[int] = []
+
+    def pages(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("cursor") or 0)
+        size = int(request.url.params["limit"])
+        asked.append(size)
+        cursor = str(start + size) if start + size < len(items) else None
+        return httpx.Response(
+            200, json={"commands": items[start : start + size], "nextCursor": cursor}
+        )
+
+    api.get(LIST).mock(side_effect=pages)
+    small = settings.model_copy(update={"max_response_bytes": 100_000})
+
+    async def drain() -> list[Invocation]:
+        async with AsyncBctrlClient(settings=small) as client:
+            return [item async for item in client.list_run_invocations(RUN_ID)]
+
+    if kind == "sync":
+        with BctrlClient(settings=small) as client:
+            listed = list(client.list_run_invocations(RUN_ID))
+    else:
+        listed = asyncio.run(drain())
+    assert [item.id for item in listed] == [item["id"] for item in items]
+    assert asked[:3] == [100, 50, 25]

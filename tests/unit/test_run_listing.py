@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bctrl_tools.errors import InvalidResponseError
 from bctrl_tools.run_listing import MAX_ITEMS, InvocationPage, Pager, page_params
 from tests.unit.runs import record_data
 
@@ -150,3 +151,16 @@ def test_status_is_filtered_on_our_side_too() -> None:
 def test_a_limit_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Pager(limit=0)
+
+
+def test_a_page_over_the_size_cap_is_asked_for_again_at_half_the_size() -> None:
+    too_large = InvalidResponseError("big", status_code=200, reason="too_large", snippet="")
+    pager = Pager(limit=300)
+    assert pager.page_size == 100
+    assert pager.shrink(too_large)
+    assert pager.page_size == 50
+    while pager.page_size > 1:
+        assert pager.shrink(too_large)
+    assert not pager.shrink(too_large)  # a single record over the cap: give up
+    other = InvalidResponseError("html", status_code=200, reason="html", snippet="")
+    assert not Pager().shrink(other)

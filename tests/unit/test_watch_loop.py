@@ -114,7 +114,7 @@ def test_a_failed_cancel_is_tried_again_next_pass() -> None:
 def test_its_own_invocation_is_shown_never_cancelled_and_not_waited_for() -> None:
     cancel, view = Canceller(), Recorder()
     run = Run([long_running])
-    assert _dog(run, cancel, view, self_id=long_running.id).run() == EXIT_OK
+    assert _dog(run, cancel, view, self_id=long_running.id.upper()).run() == EXIT_OK
     assert cancel.sent == []
     assert view.reports[0].sightings[0].is_self
     assert view.finished == ["the run has no live invocations left"]
