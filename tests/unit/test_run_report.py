@@ -65,3 +65,14 @@ def test_every_view_fits_and_every_selected_id_is_named(
     assert sorted(named) == sorted(selected)
     assert sum(result.counts.values()) == len(selected)
     assert result.message.startswith("Run run: ")
+
+
+def test_its_own_invocation_is_found_whatever_the_case_of_its_id() -> None:
+    mine = Invocation.model_validate(
+        record_data(invocation_id="3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90")
+    )
+    listing = RunListing("run", [mine])
+    result = InvocationList.of(
+        listing, RunawayRules(), now=NOW, self_id=mine.id.upper(), allowed_spaces=None
+    )
+    assert result.items[0].is_self
