@@ -19,7 +19,6 @@ Each comes from a constructor argument or, failing that, a ``BCTRL_*`` variable:
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ from pydantic import (
 
 from bctrl_tools._env import env_flag as _flag
 from bctrl_tools.budget import CancelBudget
+from bctrl_tools.durations import DurationError, parse_duration
 from bctrl_tools.errors import BctrlConfigError
 
 __all__ = ["CancelBudget", "Guardrails", "parse_window", "redacted_url"]
@@ -159,17 +159,15 @@ def _spaces(raw: object) -> frozenset[str]:
     return spaces
 
 
-_WINDOW = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
-_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def parse_window(raw: str) -> float:
     """``90s``, ``30m``, ``1h``, ``1d`` or plain seconds (``3600``), in seconds."""
-    match = _WINDOW.fullmatch(raw.strip().lower())
-    seconds = float(match[1]) * _UNIT_SECONDS[match[2]] if match else 0.0
+    try:
+        seconds = parse_duration(raw, at_most=None)
+    except DurationError:
+        seconds = 0.0
     if not seconds > 0:
         raise BctrlConfigError(
-            f"Invalid BCTRL_MAX_CANCELS_WINDOW={raw!r}: expected a duration greater than 0 "
+            f"Invalid BCTRL_MAX_CANCELS_WINDOW {raw!r}: expected a duration greater than 0 "
             "such as 90s, 30m, 1h or 1d (a bare number is seconds)."
         )
     return seconds

@@ -21,8 +21,6 @@ records; a skewed local clock shifts every age by the skew.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
 from bctrl_tools.models import Invocation
@@ -30,11 +28,9 @@ from bctrl_tools.outcomes import format_duration, parse_timestamp
 
 __all__ = [
     "RULE_NAMES",
-    "DurationError",
     "RunawayRules",
     "Vitals",
     "format_duration",
-    "parse_duration",
 ]
 
 RUNNING_LONGER_THAN = "running_longer_than_seconds"
@@ -42,30 +38,6 @@ HEARTBEAT_OLDER_THAN = "heartbeat_older_than_seconds"
 MIN_STEPS = "min_steps"
 # Named as the list tool's arguments, so a model reads which of its own filters matched.
 RULE_NAMES = (RUNNING_LONGER_THAN, HEARTBEAT_OLDER_THAN, MIN_STEPS)
-
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600}
-_PART = re.compile(r"(\d+(?:\.\d+)?)([smh])")
-_DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smh])+|\d+(?:\.\d+)?")
-# A week: far above any threshold that makes sense, low enough to catch a typo.
-MAX_DURATION_SECONDS = 7 * 24 * 3600
-
-
-class DurationError(ValueError):
-    """A duration that is not like ``90s``, ``10m``, ``1h`` or ``1h30m``."""
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in ``90s``, ``10m``, ``1h``, ``1h30m`` or a bare number of seconds."""
-    cleaned = text.strip().lower()
-    if not _DURATION.fullmatch(cleaned):
-        raise DurationError(
-            f"{text!r} is not a duration: use a number with s, m or h, such as 90s, 10m or 1h."
-        )
-    parts = _PART.findall(cleaned) or [(cleaned, "s")]
-    seconds = sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-    if not math.isfinite(seconds) or seconds > MAX_DURATION_SECONDS:
-        raise DurationError(f"{text!r} is longer than the 7 days (168h) allowed.")
-    return seconds
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bctrl_tools.durations import MAX_DURATION_SECONDS
 from bctrl_tools.errors import BctrlError
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.ids import EXAMPLE_INVOCATION_ID, MAX_INVOCATION_ID_LENGTH
@@ -29,7 +30,7 @@ from bctrl_tools.operations import AsyncConfirm, OnResult, Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
 from bctrl_tools.run_listing import LIVE_STATUSES
 from bctrl_tools.run_report import InvocationList
-from bctrl_tools.runaway import MAX_DURATION_SECONDS, RunawayRules
+from bctrl_tools.runaway import RunawayRules
 from bctrl_tools.runs import ONE_RUN
 from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 

@@ -8,17 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bctrl_tools.durations import DurationError, parse_duration
 from bctrl_tools.models import Invocation
 from bctrl_tools.runaway import (
     HEARTBEAT_OLDER_THAN,
     MIN_STEPS,
     RULE_NAMES,
     RUNNING_LONGER_THAN,
-    DurationError,
     RunawayRules,
     Vitals,
     format_duration,
-    parse_duration,
 )
 from tests.unit.runs import NOW, iso_ago, record, record_data
 
@@ -32,7 +31,15 @@ def _record(status: str = "running", **options: Any) -> Invocation:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45), ("1.5m", 90)],
+    [
+        ("90s", 90),
+        ("10m", 600),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("45", 45),
+        ("1.5m", 90),
+        ("1d", 86400),
+    ],
 )
 def test_durations_people_write(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds
