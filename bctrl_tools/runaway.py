@@ -1,4 +1,4 @@
-"""When a live invocation counts as runaway, and durations such as ``90s``, ``10m``, ``1h``.
+"""When a live invocation counts as runaway: rules over a record and a clock reading.
 
 Pure functions of a record and a clock reading, shared by the ``list_invocations`` tool,
 ``bctrl-tools list`` and the ``bctrl-tools watch`` watchdog, so all three flag the same
