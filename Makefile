@@ -6,8 +6,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 CODE   := $(wildcard bctrl_tools mcp_server tests examples benchmarks)
+# The TypeScript MCP SDK, a third-party client for tests/mcp/test_typescript_client.py.
+TS_CLIENT := tests/mcp/typescript
+TS_STAMP  := $(TS_CLIENT)/node_modules/.installed-stamp
+NPM       := $(shell command -v npm 2>/dev/null)
 
-.PHONY: install lint typecheck unit test demo next-steps bench sandbox clean
+.PHONY: install ts-client lint typecheck unit test demo next-steps bench sandbox clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +19,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# npm ci installs exactly the committed lock file; without npm the test says it skipped.
+$(TS_STAMP): $(TS_CLIENT)/package.json $(TS_CLIENT)/package-lock.json
+	cd $(TS_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(TS_STAMP)
+
+ts-client: $(if $(NPM),$(TS_STAMP))
+	@$(if $(NPM),true,echo "*** npm not found: the TypeScript SDK client test will be SKIPPED ***" >&2)
+
+install: $(STAMP) ts-client
 
 lint: install
 	$(VENV)/bin/ruff check $(CODE)
@@ -52,4 +64,4 @@ sandbox: install
 	$(VENV)/bin/bctrl-sandbox --seed 3
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(TS_CLIENT)/node_modules
