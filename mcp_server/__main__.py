@@ -1,9 +1,10 @@
 """``bctrl-mcp`` / ``python -m mcp_server``: run the bctrl MCP server.
 
 Over stdio, stdout carries the protocol and nothing else: every log line, warning and
-startup error goes to stderr. A configuration error (no ``BCTRL_API_KEY``, a bad
-variable, an unsafe bind, a busy port) or a missing ``mcp`` extra stops the server at
-once with one line, no traceback and exit status 2.
+startup error goes to stderr. A configuration error (a bad variable, an unsafe bind,
+a busy port) or a missing ``mcp`` extra stops the server at once with one line, no
+traceback and exit status 2. A missing ``BCTRL_API_KEY`` does not: the server says so
+in one line and answers every call with how to set it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Sequence
 from bctrl_tools import redaction
 from bctrl_tools._extras import needs_extra
 from bctrl_tools.errors import BctrlConfigError
-from bctrl_tools.settings import ClientSettings
 from mcp_server.options import ServerOptions, StartupError, parse_options
 
 __all__ = ["main"]
@@ -28,15 +28,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     options = parse_options(argv)  # --help and --version need no extra
     configure_logging(options.log_level)
     with needs_extra("bctrl-mcp", "mcp"):
+        from mcp_server.missing_key import STARTUP_LINE, key_is_missing
         from mcp_server.server import create_server
     try:
         options.check()
-        server = create_server(settings=ClientSettings.resolve(), guardrails=options.guardrails())
+        server = create_server(guardrails=options.guardrails(), allow_missing_key=True)
         # Bound before the banner: a busy port is a configuration error like the others.
         sock = _listen(options) if options.transport == "streamable-http" else None
     except (BctrlConfigError, StartupError) as error:
         print(f"bctrl-mcp: {error}", file=sys.stderr)
         sys.exit(EXIT_CONFIGURATION)
+    if key_is_missing():
+        print(STARTUP_LINE, file=sys.stderr, flush=True)  # served anyway: see missing_key
     try:
         if sock is None:
             server.run("stdio")

@@ -25,13 +25,17 @@ def operations_lifespan(
 
     One ``Operations`` per server process means one connection pool and one cancel
     budget (``BCTRL_MAX_CANCELS``) for every client of this server. ``lent`` operations
-    belong to whoever passed them in, who also closes them.
+    belong to whoever passed them in, who also closes them. Without ``settings`` (a
+    server started with no key) no client is opened: no call ever reaches bctrl.
     """
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[Operations]) -> AsyncIterator[Operations]:
         if lent is not None:
             yield lent
+            return
+        if settings is None:
+            yield Operations(guardrails=guardrails, face="mcp")
             return
         client = AsyncBctrlClient(settings=settings)
         operations = Operations(async_client=client, guardrails=guardrails, face="mcp")

@@ -17,6 +17,7 @@ from bctrl_tools.settings import ClientSettings
 from bctrl_tools.spec import offered_specs
 from mcp_server.confirmation import CONFIRMATION_TTL, Claims, UsedOnce
 from mcp_server.lifespan import Lifespan, operations_lifespan
+from mcp_server.missing_key import key_is_missing
 from mcp_server.tools import spec_tool
 
 __all__ = ["SERVER_NAME", "STATE_SECRET_VARIABLE", "create_server"]
@@ -32,6 +33,7 @@ def create_server(
     guardrails: Guardrails | None = None,
     operations: Operations | None = None,
     state_secret: str | None = None,
+    allow_missing_key: bool = False,
 ) -> MCPServer[Operations]:
     """The bctrl MCP server, ready to run over any transport or to test in-process.
 
@@ -45,14 +47,22 @@ def create_server(
     every replica given the same secret can finish a round another one started. Without
     it each process seals under a key of its own.
 
+    With ``allow_missing_key``, a server given no settings and finding no
+    ``BCTRL_API_KEY`` still starts: it lists its tools and answers every call with how
+    to set the key (what ``bctrl-mcp`` does, so that a host can show why).
+
     Raises:
-        BctrlConfigError: No API key, or a malformed setting, before anything runs.
+        BctrlConfigError: No API key (unless allowed), or a malformed setting, before
+            anything runs.
     """
+    has_key = True
     if operations is not None:
         rails = operations.guardrails
     else:
         rails = guardrails if guardrails is not None else Guardrails.from_env()
-        settings = settings if settings is not None else ClientSettings.resolve()
+        has_key = settings is not None or not (allow_missing_key and key_is_missing())
+        if has_key:
+            settings = settings if settings is not None else ClientSettings.resolve()
     secret = state_secret if state_secret is not None else os.environ.get(STATE_SECRET_VARIABLE)
     claims = _claims(rails)
     return MCPServer(
@@ -60,7 +70,7 @@ def create_server(
         title="bctrl",
         version=__version__,
         # Read-only mode drops the destructive tools here, so they are never listed.
-        tools=[spec_tool(spec, claims) for spec in offered_specs(rails)],
+        tools=[spec_tool(spec, claims, has_key=has_key) for spec in offered_specs(rails)],
         lifespan=_closing(operations_lifespan(settings, rails, operations), claims),
         log_level="WARNING",
         request_state_security=_sealing(secret, rails),

@@ -22,6 +22,7 @@ from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
 from bctrl_tools.spec import ToolHints, ToolInputError, ToolSpec, input_error_result
 from mcp_server.confirmation import Asking, Claims, UsedOnce, ask_for
 from mcp_server.lifespan import operations_of
+from mcp_server.missing_key import NoKeyCall
 from mcp_server.progress import BatchProgress
 from mcp_server.results import call_result
 
@@ -62,10 +63,17 @@ class SpecCall:
         return _waiting(asking) or call_result(result)
 
 
-def spec_tool(spec: ToolSpec[Any, Any], claims: Claims | None = None) -> SpecTool:
-    """The MCP tool for ``spec``: every name, text and schema taken from it."""
+def spec_tool(
+    spec: ToolSpec[Any, Any], claims: Claims | None = None, *, has_key: bool = True
+) -> SpecTool:
+    """The MCP tool for ``spec``: every name, text and schema taken from it.
+
+    Without a key (``has_key=False``) it is listed the same, and every call answers how
+    to set the key.
+    """
+    call = SpecCall(spec, claims if claims is not None else UsedOnce())
     return SpecTool(
-        fn=SpecCall(spec, claims if claims is not None else UsedOnce()),
+        fn=call if has_key else NoKeyCall(spec),
         name=spec.name,
         title=spec.title,
         description=spec.description,

@@ -123,7 +123,12 @@ def configs(sandbox: SandboxProcess) -> list[Config]:
             "The cancel budget is spent",
         ),
     ]
-    return [normal, wrong_key, guarded]
+    no_key = Config("no key", {"BCTRL_BASE_URL": sandbox.base_url})
+    no_key.calls = [
+        Call(f"no key {tool}", tool, arguments, True, "claude_desktop_config.json")
+        for tool, arguments in _every_tool(ok[0])
+    ]
+    return [normal, wrong_key, guarded, no_key]
 
 
 def _every_tool(invocation_id: str) -> list[tuple[str, dict[str, Any]]]:
