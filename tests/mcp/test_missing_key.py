@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client
@@ -16,7 +17,7 @@ from tests.mcp.processes import ROOT, SERVER, free_port, over_http, over_stdio, 
 
 pytestmark = pytest.mark.integration
 
-ARGUMENTS = {
+ARGUMENTS: dict[str, dict[str, Any]] = {
     "get_invocation": {"invocation_id": INVOCATION_ID},
     "cancel_invocation": {"invocation_id": INVOCATION_ID},
     "cancel_invocations": {"invocation_ids": [INVOCATION_ID]},
