@@ -15,6 +15,7 @@ from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.operations import Operations
 from bctrl_tools.settings import ClientSettings
 from bctrl_tools.spec import offered_specs
+from mcp_server.capabilities import advertise_only_what_we_serve
 from mcp_server.confirmation import CONFIRMATION_TTL, Claims, UsedOnce
 from mcp_server.lifespan import Lifespan, operations_lifespan
 from mcp_server.missing_key import key_is_missing
@@ -74,6 +75,7 @@ def create_server(
         lifespan=_closing(operations_lifespan(settings, rails, operations), claims),
         log_level="WARNING",
         request_state_security=_sealing(secret, rails),
+        middleware=[advertise_only_what_we_serve],
     )
 
 

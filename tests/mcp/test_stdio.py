@@ -151,7 +151,9 @@ def test_stdout_carries_only_json_rpc(sandbox: SandboxProcess, tmp_path: Path) -
                 "capabilities": {},
                 "clientInfo": {"name": "probe", "version": "1"},
             }
-            assert pipe.request(1, "initialize", hello)["result"]["serverInfo"]["name"] == "bctrl"
+            initialized = pipe.request(1, "initialize", hello)["result"]
+            assert initialized["serverInfo"]["name"] == "bctrl"
+            assert set(initialized["capabilities"]) == {"tools"}  # no empty prompts/resources
             pipe.send("notifications/initialized")
             assert len(pipe.request(2, "tools/list")["result"]["tools"]) == len(TOOL_SPECS)
             bad = pipe.request(3, "tools/call", {"name": "get_invocation", "arguments": {}})
