@@ -17,4 +17,5 @@ BENCHMARKS: dict[str, str] = {
     "throughput": "7. Sandbox throughput",
     "fleet": "8. Shared cancel budget: Redis vs in process",
     "listing": "9. Listing a run of 500 invocations",
+    "views": "10. What the model sees: characters of each host view",
 }
