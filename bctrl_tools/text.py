@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MESSAGE_LIMIT", "NAME_LIMIT", "clip", "one_line", "strip_controls"]
+__all__ = ["MESSAGE_LIMIT", "NAME_LIMIT", "bounded", "clip", "one_line", "strip_controls"]
 
 MESSAGE_LIMIT = 300  # an error message or reason, as the server wrote it
 NAME_LIMIT = 120  # a name, a call such as page.click, an id-like label
@@ -50,9 +50,19 @@ def clip(text: str, limit: int) -> str:
 
 def one_line(text: object, limit: int = MESSAGE_LIMIT) -> str:
     """Server text made fit for one line of a message: cleaned, collapsed and capped."""
+    return bounded(text, limit)
+
+
+def bounded(text: object, limit: int, *, keep_lines: bool = False) -> str:
+    """Server text cleaned and capped; whitespace collapsed unless ``keep_lines``."""
     raw = str(text)
+    # The common case at regex speed: every escape sequence starts with a control too.
+    if len(raw) <= limit and not _CONTROLS.search(raw):
+        return raw if keep_lines else _WHITESPACE.sub(" ", raw).strip()
     window = raw[: limit * _WINDOW_FACTOR + 64]
-    cleaned = _WHITESPACE.sub(" ", strip_controls(window)).strip()
+    cleaned = strip_controls(window)
+    if not keep_lines:
+        cleaned = _WHITESPACE.sub(" ", cleaned).strip()
     if len(window) == len(raw):
         return clip(cleaned, limit)
     return _clipped(cleaned, limit, len(raw))  # cut before cleaning: always say so
