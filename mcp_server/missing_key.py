@@ -17,6 +17,7 @@ from mcp.server.mcpserver import Context
 from mcp_types import CallToolResult
 
 from bctrl_tools.spec import ToolResult, ToolSpec
+from bctrl_tools.tool_output import ErrorInfo
 from mcp_server.results import call_result
 
 __all__ = ["HOW_TO_SET", "NO_KEY_MESSAGE", "STARTUP_LINE", "NoKeyCall", "key_is_missing"]
@@ -35,6 +36,9 @@ STARTUP_LINE = (
     "bctrl-mcp: BCTRL_API_KEY is not set; the tools are listed, but every call will answer "
     f"with how to set it. {HOW_TO_SET}"
 )
+
+
+MISSING_KEY = ErrorInfo(type="BctrlConfigError", code="missing_api_key")
 
 
 def key_is_missing(environ: Mapping[str, str] | None = None) -> bool:
@@ -56,4 +60,5 @@ class NoKeyCall:
 
 
 def no_key_result(spec: ToolSpec[Any, Any]) -> ToolResult:
-    return ToolResult(NO_KEY_MESSAGE, {"error": NO_KEY_MESSAGE, "error_type": "NoApiKey"}, True)
+    """The tool's own output model, so the answer fits the schema it advertised."""
+    return spec.failure(NO_KEY_MESSAGE, MISSING_KEY)

@@ -12,6 +12,7 @@ from mcp import Client
 
 from bctrl_tools.spec import TOOL_SPECS
 from mcp_server.missing_key import NO_KEY_MESSAGE, STARTUP_LINE
+from tests.contract import assert_fits_output_schema
 from tests.mcp.conftest import INVOCATION_ID, text
 from tests.mcp.processes import ROOT, SERVER, free_port, over_http, over_stdio, running, server_env
 
@@ -27,13 +28,14 @@ NAME_VALUE = re.compile(r"\w=\S")
 
 
 async def answers_every_call_with_how_to_set_the_key(client: Client) -> None:
-    listed = {tool.name for tool in (await client.list_tools()).tools}
-    assert listed == {spec.name for spec in TOOL_SPECS}
+    listed = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
+    assert set(listed) == {spec.name for spec in TOOL_SPECS}
     for spec in TOOL_SPECS:
         for arguments in (ARGUMENTS[spec.name], {}):  # good or bad, the key comes first
             result = await client.call_tool(spec.name, arguments)
             assert result.is_error
             assert text(result) == NO_KEY_MESSAGE
+            assert_fits_output_schema(spec.name, result.structured_content, listed[spec.name])
 
 
 def test_the_message_names_each_host_and_no_name_value_phrase() -> None:
