@@ -36,16 +36,16 @@ from bctrl_tools.errors import (
     ServerError,
 )
 from bctrl_tools.ids import check_run_id, id_segment
-from bctrl_tools.models import Invocation
+from bctrl_tools.models import BctrlModel, Invocation
 from bctrl_tools.run_listing import PAGE_SIZE, InvocationPage, page_params
 from bctrl_tools.settings import ClientSettings
+from bctrl_tools.text import MESSAGE_LIMIT, NAME_LIMIT, one_line
 
 logger = logging.getLogger("bctrl_tools")
 
 USER_AGENT = f"bctrl-tools/{__version__}"
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _SNIPPET_LENGTH = 200
-_MESSAGE_LENGTH = 1000  # of the server's own error message: enough to say what went wrong
 _REDACTED = "[redacted]"
 
 
@@ -217,12 +217,12 @@ class Protocol:
         try:
             # The common case in one pass in pydantic-core, from the bytes: no str decode,
             # no charset parsing. A body it rejects is read again below to say what is wrong.
-            return call.response_model.model_validate_json(response.content)
+            return _stamped(call.response_model.model_validate_json(response.content), response)
         except ValidationError:
             pass
         body = self._json_body(call, response)
         try:
-            return _validate(call.response_model, body)
+            return _stamped(_validate(call.response_model, body), response)
         except ValidationError as exc:
             problems = _schema_problems(call.noun, exc)
             raise self._invalid(call, response, "schema", problems) from None
@@ -353,8 +353,10 @@ class _Envelope:
             message = redact(f"{response.reason_phrase or 'error'}; the body was {kind}")
             return cls(message, None, header_id, None)
         said = body.get("error") if isinstance(body.get("error"), str) else body.get("message")
+        # The server's words go into a message a model reads: one clean, short line each,
+        # cut after redacting (a key across the cut would no longer match).
         return cls(
-            _cut(redact(str(said or response.reason_phrase or "no message")), _MESSAGE_LENGTH),
+            one_line(redact(str(said or response.reason_phrase or "no message")), MESSAGE_LIMIT),
             _text(body.get("code"), redact),
             _text(body.get("requestId") or body.get("request_id"), redact) or header_id,
             _details(body.get("details"), redact),
@@ -390,19 +392,16 @@ def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
 
 
 def _text(value: Any, redact: Callable[[str], str]) -> str | None:
-    return _cut(redact(str(value)), _SNIPPET_LENGTH) if value not in (None, "") else None
-
-
-def _cut(text: str, length: int) -> str:
-    # Always after redacting: cut first, a key across the cut would no longer match.
-    return text if len(text) <= length else text[: length - 3] + "..."
+    return one_line(redact(str(value)), NAME_LIMIT) if value not in (None, "") else None
 
 
 def _error_kind(status: int, call: Call[Any]) -> tuple[type[BctrlAPIError], str]:
     noun = call.noun
     if status == 401:
         return AuthenticationError, (
-            "Check that BCTRL_API_KEY (or api_key=) holds a valid, unrevoked bctrl API key."
+            # No "name=" in it: hosts' secret redactors rewrite whatever follows one.
+            "Check that BCTRL_API_KEY (or the api_key argument) holds a valid, unrevoked "
+            "bctrl API key."
         )
     if status == 403:
         return PermissionDeniedError, (
@@ -432,6 +431,22 @@ def _compose(call: Call[Any], status: int, envelope: _Envelope, advice: str) -> 
         labels.append(f"request id {envelope.request_id}")
     said = envelope.message.rstrip(".")
     return f"Could not {call.describe()} ({', '.join(labels)}): {said}. {advice}"
+
+
+def _stamped(model: Model, response: httpx.Response) -> Model:
+    """``model``, told the server's clock when it was sent (see ``BctrlModel.served_at``)."""
+    if isinstance(model, BctrlModel):
+        model.stamp(server_time(response))
+    return model
+
+
+def server_time(response: httpx.Response) -> float | None:
+    """The response's ``Date`` header in seconds since the epoch, if it has a readable one."""
+    raw = response.headers.get("date")
+    try:
+        return email.utils.parsedate_to_datetime(raw).timestamp() if raw else None
+    except (TypeError, ValueError):
+        return None
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

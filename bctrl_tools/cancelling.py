@@ -49,7 +49,9 @@ class Cancelling:
         rails = self.guardrails
         if rails.read_only:
             switched_off = read_only(rails.why("read_only"))
-            return self.finish(CancelOutcome.refused(invocation_id, switched_off), reason)
+            return self.finish(
+                CancelOutcome.refused(invocation_id, switched_off, code="read_only"), reason
+            )
         before: Invocation | None = None
         if rails.allowed_space_ids is not None or rails.dry_run or rails.confirm:
             try:
@@ -62,9 +64,11 @@ class Cancelling:
         if rails.confirm:
             declined = yield from steps.confirm(invocation_id, before)
             if isinstance(declined, ConfirmationPending):
-                return CancelOutcome.refused(invocation_id, declined, before)
+                return CancelOutcome.refused(invocation_id, declined, before, "awaiting_user")
             if declined is not None:
-                return self.finish(CancelOutcome.refused(invocation_id, declined, before), reason)
+                return self.finish(
+                    CancelOutcome.refused(invocation_id, declined, before, "not_confirmed"), reason
+                )
         refusal = yield from self._take_budget(invocation_id, before)
         if refusal is not None:
             return self.finish(refusal, reason)
@@ -84,16 +88,21 @@ class Cancelling:
         try:
             verdict = yield from steps.take_budget()
         except BctrlError as exc:  # the shared store is unreachable: never send uncounted
-            return CancelOutcome.refused(invocation_id, _uncounted(exc), before)
+            return CancelOutcome.refused(
+                invocation_id, _uncounted(exc), before, "budget_unavailable"
+            )
         if not verdict:
-            return CancelOutcome.refused(invocation_id, spent_message(self.budget, verdict), before)
+            spent = spent_message(self.budget, verdict)
+            return CancelOutcome.refused(invocation_id, spent, before, "budget_spent")
         return None
 
     def _check_before(self, invocation_id: str, before: Invocation) -> CancelOutcome | None:
         """What the read before the cancel settles: out of bounds, finished, or a dry run."""
         rails = self.guardrails
         if rails.allowed_space_ids is not None and before.space_id not in rails.allowed_space_ids:
-            return CancelOutcome.refused(invocation_id, outside_spaces(before), before)
+            return CancelOutcome.refused(
+                invocation_id, outside_spaces(before), before, "outside_allowed_spaces"
+            )
         if before.is_terminal:
             return CancelOutcome.finished(before)
         if rails.dry_run:

@@ -134,7 +134,8 @@ def _cancel(operations: Operations, args: argparse.Namespace) -> int:
             say(f"bctrl-tools cancel: {exc}", err=True)
             return EXIT_USAGE
     if args.json:
-        print(safe_json(batch.model_dump_json(indent=2)))
+        # Every id's outcome and record: the artifact, not what a model is shown.
+        print(safe_json(json.dumps(batch.artifact(), indent=2, ensure_ascii=False)))
     else:
         _cancel_table(batch)
     expected = {Outcome.DRY_RUN} if operations.guardrails.dry_run else set()
@@ -153,7 +154,7 @@ def _get(operations: Operations, args: argparse.Namespace) -> int:
         except (BctrlError, ValueError) as exc:
             failures.append({"invocation_id": invocation_id, "error": str(exc)})
     if args.json:
-        data: list[dict[str, Any]] = [r.model_dump(mode="json") for r in reports]
+        data: list[dict[str, Any]] = [r.artifact() for r in reports]
         print(safe_json(json.dumps(data + failures, indent=2, ensure_ascii=False)))
     else:
         if reports:  # a table with no rows says nothing the error lines do not

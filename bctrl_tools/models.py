@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     GetCoreSchemaHandler,
+    PrivateAttr,
     SerializerFunctionWrapHandler,
     Tag,
     ValidationError,
@@ -188,6 +189,19 @@ class BctrlModel(BaseModel):
         extra="allow",
         frozen=True,
     )
+
+    # The server's clock when it sent this record (its Date header), set by the client.
+    _served_at: float | None = PrivateAttr(default=None)
+
+    @property
+    def served_at(self) -> float | None:
+        """When the server sent this record, by the server's own clock (its ``Date``
+        header, to the second); None if it did not say, or the record was built here."""
+        return self._served_at
+
+    def stamp(self, served_at: float | None) -> None:
+        """Record when the server sent this (the client calls it on every response)."""
+        self._served_at = served_at
 
     @model_serializer(mode="wrap")
     def _dump_what_was_sent(self, handler: SerializerFunctionWrapHandler) -> Any:

@@ -6,21 +6,26 @@ same words whichever way it reached bctrl.
 
 from __future__ import annotations
 
-import time
+import json
 from collections import Counter
-from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from bctrl_tools.errors import BctrlError, NotFoundError
+from bctrl_tools.ids import MAX_INVOCATION_ID_LENGTH
 from bctrl_tools.models import Invocation, InvocationStatus
+from bctrl_tools.report import InvocationReport, describe_progress, format_duration
+from bctrl_tools.summary import InvocationSummary, parse_timestamp, schema_note
+from bctrl_tools.text import NAME_LIMIT, bounded, one_line
 from bctrl_tools.tool_output import ErrorInfo, ToolOutput
 
 __all__ = [
     "BatchOutcome",
     "CancelOutcome",
+    "IdGroup",
     "InvocationReport",
     "Outcome",
     "describe_progress",
@@ -69,9 +74,16 @@ class CancelOutcome(ToolOutput):
         default=None, description="The invocation's status after the call, when known."
     )
     space_id: str | None = Field(default=None, description="The invocation's space, when known.")
-    invocation: dict[str, Any] | None = Field(
-        default=None, description="The full invocation record (camelCase), when known."
+    invocation: InvocationSummary | None = Field(
+        default=None, description="The invocation as the cancel left it, summarised, when known."
     )
+    # The record as received: for the Python API and the LangChain artifact, never a model.
+    record: SkipJsonSchema[dict[str, Any] | None] = Field(default=None, exclude=True)
+
+    @property
+    def reason(self) -> str:
+        """A short, id-free why for an id that was not stopped: an error or refusal code."""
+        return self.error.code if self.error else self.outcome.value
 
     @property
     def request_id(self) -> str | None:
@@ -87,17 +99,19 @@ class CancelOutcome(ToolOutput):
         outcome: Outcome,
         message: str,
         invocation: Invocation | None = None,
-        error: BaseException | None = None,
+        error: BaseException | ErrorInfo | None = None,
     ) -> CancelOutcome:
+        summary = InvocationSummary.of(invocation) if invocation else None
         return cls(
-            invocation_id=invocation_id,
+            invocation_id=bounded(invocation_id, MAX_INVOCATION_ID_LENGTH),
             outcome=outcome,
-            status=str(invocation.status) if invocation else None,
+            status=summary.status if summary else None,
             message=message + schema_note(invocation),
             is_error=outcome.is_error,
-            error=ErrorInfo.of(error) if error is not None else None,
-            space_id=invocation.space_id if invocation else None,
-            invocation=invocation.to_json_dict() if invocation else None,
+            error=error if isinstance(error, ErrorInfo) or error is None else ErrorInfo.of(error),
+            space_id=summary.space_id if summary else None,
+            invocation=summary,
+            record=invocation.to_json_dict() if invocation else None,
         )
 
     @classmethod
@@ -122,19 +136,25 @@ class CancelOutcome(ToolOutput):
 
     @classmethod
     def refused(
-        cls, invocation_id: str, why: str, invocation: Invocation | None = None
+        cls,
+        invocation_id: str,
+        why: str,
+        invocation: Invocation | None = None,
+        code: str = "refused",
     ) -> CancelOutcome:
-        return cls.of(invocation_id, Outcome.REFUSED, why, invocation)
+        """A guardrail said no; ``code`` names which (``read_only``, ``budget_spent``, ...)."""
+        error = ErrorInfo(type="Refused", code=code)
+        return cls.of(invocation_id, Outcome.REFUSED, why, invocation, error)
 
     @classmethod
     def finished(cls, invocation: Invocation, raced: bool = False) -> CancelOutcome:
         how = "finished on its own" if raced else "had already finished"
-        message = f"Invocation {invocation.id} {how} ({invocation.status}); nothing to cancel."
+        message = f"Invocation {_id(invocation)} {how} ({_status(invocation)}); nothing to cancel."
         return cls.of(invocation.id, Outcome.ALREADY_FINISHED, message, invocation)
 
     @classmethod
     def cancelled(cls, invocation: Invocation) -> CancelOutcome:
-        message = f"Invocation {invocation.id} is cancelled."
+        message = f"Invocation {_id(invocation)} is cancelled."
         return cls.of(invocation.id, Outcome.CANCELLED, message, invocation)
 
     @classmethod
@@ -142,7 +162,7 @@ class CancelOutcome(ToolOutput):
         """``why``: what switched dry runs on, e.g. "--dry-run was given"."""
         where = _where(invocation)
         message = (
-            f"Dry run ({why}): invocation {invocation.id} is {invocation.status}"
+            f"Dry run ({why}): invocation {_id(invocation)} is {_status(invocation)}"
             f"{f' at {where}' if where else ''} and would be cancelled. Nothing was sent."
         )
         return cls.of(invocation.id, Outcome.DRY_RUN, message, invocation)
@@ -152,8 +172,8 @@ class CancelOutcome(ToolOutput):
         where = _where(before or after)
         doing = f" It was at {where}." if where else ""
         message = (
-            f"Cancel requested for invocation {after.id}: it is now {after.status}.{doing}{note}"
-            " It stops shortly; get_invocation shows when it is cancelled."
+            f"Cancel requested for invocation {_id(after)}: it is now {_status(after)}."
+            f"{doing}{note} It stops shortly; get_invocation shows when it is cancelled."
         )
         return cls.of(after.id, Outcome.CANCEL_REQUESTED, message, after)
 
@@ -161,18 +181,26 @@ class CancelOutcome(ToolOutput):
     def terminal_answer(
         cls, after: Invocation, before: Invocation | None, sent_at: float
     ) -> CancelOutcome:
-        """A cancel answered with a finished record: did this cancel finish it, or an earlier?"""
+        """A cancel answered with a finished record: did this cancel finish it, or an earlier?
+
+        What this call saw decides first: a read before it found the invocation live.
+        Otherwise the server's own clock does. This cancel set ``cancelRequestedAt`` at
+        most a moment before the server sent its answer (its ``Date`` header), so an older
+        one was set by an earlier cancel, and a repeat reports ``already_finished``. Only
+        without a ``Date`` header does our clock at sending stand in, in the same window.
+        """
         seen_live = before is not None and not before.is_terminal
         if after.status == InvocationStatus.CANCELLED:
             requested = parse_timestamp(after.cancel_requested_at)
-            # Without a read before, the record's own cancelRequestedAt tells (clocks may differ).
-            if seen_live or (requested is not None and requested >= sent_at - _CLOCK_SLACK):
+            answered = after.served_at if after.served_at is not None else sent_at
+            if seen_live or (requested is not None and requested >= answered - CLOCK_SLACK):
                 return cls.cancelled(after)
         return cls.finished(after, raced=seen_live)
 
 
-# How far the server's clock may be behind ours when judging "cancelled just now".
-_CLOCK_SLACK = 30.0
+# How much older than the answer a cancelRequestedAt set by this very call may look: the
+# Date header counts whole seconds, and the server's machines may differ a little.
+CLOCK_SLACK = 2.0
 
 
 def read_only(why: str) -> str:
@@ -185,24 +213,24 @@ def read_only(why: str) -> str:
 
 def outside_spaces(invocation: Invocation) -> str:
     """Why an invocation outside BCTRL_ALLOWED_SPACE_IDS is refused."""
+    space = one_line(invocation.space_id, NAME_LIMIT) if invocation.space_id else None
     where = (
-        f"is in space {invocation.space_id}, outside"
-        if invocation.space_id
+        f"is in space {space}, outside"
+        if space
         else "has no readable space (spaceId), so it is not known to be in"
     )
     return (
-        f"Invocation {invocation.id} {where} the spaces this agent may cancel in "
+        f"Invocation {_id(invocation)} {where} the spaces this agent may cancel in "
         "(BCTRL_ALLOWED_SPACE_IDS). Nothing was sent."
     )
 
 
-def schema_note(invocation: Invocation | None) -> str:
-    """Said once in a result's line, so that a lenient read is never taken for a clean one."""
-    drifted = len(invocation.schema_warnings) if invocation else 0
-    if not drifted:
-        return ""
-    fields = "field" if drifted == 1 else "fields"
-    return f" The record did not fully match the documented schema ({drifted} {fields})."
+def _id(invocation: Invocation) -> str:
+    return one_line(invocation.id, NAME_LIMIT)
+
+
+def _status(invocation: Invocation) -> str:
+    return one_line(invocation.status, NAME_LIMIT)
 
 
 def _where(invocation: Invocation) -> str:
@@ -212,18 +240,44 @@ def _where(invocation: Invocation) -> str:
     return describe_progress(progress.step, progress.total_steps, progress.current_call)
 
 
+class IdGroup(BaseModel):
+    """Ids that ended the same way, for the same reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    outcome: Outcome = Field(description="What became of these ids' cancel requests.")
+    reason: str | None = Field(
+        default=None, description="Why they were not stopped: an error or refusal code."
+    )
+    invocation_ids: list[str] = Field(description="The ids, in the order they were given.")
+
+
+# However many ids and reasons, a batch's groups stay within this many characters of
+# JSON; past it, ids not stopped are grouped by outcome alone.
+_GROUPS_LIMIT = 30_000
+_REASON_LIMIT = 60
+
+
 class BatchOutcome(ToolOutput):
-    """The result of cancelling many invocations: one outcome per distinct id."""
+    """The result of cancelling many invocations: every id, grouped by what became of it."""
 
     summary: str = Field(
-        default="", description='One line, e.g. "2 cancel requested, 1 not found".'
+        default="", description='One line, e.g. "3 invocations: 2 cancel requested, 1 not found."'
     )
     counts: dict[str, int] = Field(
         default_factory=dict, description="How many ids ended in each outcome."
     )
-    results: list[CancelOutcome] = Field(
-        default_factory=list, description="One outcome per distinct id, in order."
+    stopped: list[IdGroup] = Field(
+        default_factory=list,
+        description="The ids stopped, stopping or already finished, by outcome.",
     )
+    not_stopped: list[IdGroup] = Field(
+        default_factory=list,
+        description="Every id not stopped, grouped by outcome and reason; the message says why.",
+    )
+    # Each id's own outcome, records included: for the Python API and the LangChain
+    # artifact. A model sees the groups: 500 records would be megabytes.
+    results: SkipJsonSchema[list[CancelOutcome]] = Field(default_factory=list, exclude=True)
 
     @classmethod
     def of(cls, results: list[CancelOutcome]) -> BatchOutcome:
@@ -232,121 +286,44 @@ class BatchOutcome(ToolOutput):
         parts = [f"{n} {name.replace('_', ' ')}" for name, n in ordered.items()]
         noun = "invocation" if len(results) == 1 else "invocations"
         summary = f"{len(results)} {noun}: {', '.join(parts) or 'none'}."
+        unstopped = [r for r in results if not r.outcome.stopped]
         all_errors = all(result.outcome.is_error for result in results)
+        # When nothing stopped, the reason matters more than the count.
+        why = f" First failure: {unstopped[0].message}" if all_errors and unstopped else ""
         return cls(
-            message=_batch_line(summary, results, all_errors),
+            message=summary + why,
             is_error=all_errors,
             summary=summary,
             counts=ordered,
+            stopped=_groups([r for r in results if r.outcome.stopped], with_reason=False),
+            not_stopped=_not_stopped_groups(unstopped),
             results=results,
         )
 
-
-def _batch_line(summary: str, results: list[CancelOutcome], all_errors: bool) -> str:
-    # The model sees only this line in LangChain, so name what did not stop.
-    unstopped = [r for r in results if not r.outcome.stopped]
-    if not unstopped:
-        return summary
-    shown = "; ".join(f"{r.invocation_id}: {r.outcome.value}" for r in unstopped[:10])
-    more = f"; and {len(unstopped) - 10} more" if len(unstopped) > 10 else ""
-    # When nothing stopped, the reason matters more than the count.
-    why = f" First failure: {unstopped[0].message}" if all_errors else ""
-    return f"{summary} Not stopped: {shown}{more}.{why}"
-
-
-class InvocationReport(ToolOutput):
-    """What a supervisor needs to judge whether an invocation has run away."""
-
-    invocation_id: str | None = Field(default=None, description="The invocation's id.")
-    status: str | None = Field(
-        default=None, description="Its status: queued, running, cancelling, succeeded, ..."
-    )
-    is_terminal: bool | None = Field(
-        default=None, description="Whether it has finished and can no longer change."
-    )
-    step: int | None = Field(default=None, description="The step it is on, counting from 1.")
-    total_steps: int | None = Field(default=None, description="How many steps it has.")
-    current_call: str | None = Field(default=None, description="The call it is running now.")
-    running_seconds: float | None = Field(
-        default=None, description="Seconds since it started (until it finished, if it has)."
-    )
-    heartbeat_age_seconds: float | None = Field(
-        default=None, description="Seconds since its last heartbeat; large means stalled."
-    )
-    space_id: str | None = Field(default=None, description="The space it belongs to.")
-    invocation: dict[str, Any] | None = Field(
-        default=None, description="The full invocation record (camelCase)."
-    )
-
-    @classmethod
-    def of(cls, invocation: Invocation, now: float | None = None) -> InvocationReport:
-        now = time.time() if now is None else now
-        progress = invocation.progress
-        started = parse_timestamp(invocation.started_at)
-        ended = parse_timestamp(invocation.finished_at)
-        running = None if started is None else max(0.0, (ended or now) - started)
-        heartbeat = parse_timestamp(invocation.last_heartbeat_at)
-        age = None if heartbeat is None or invocation.is_terminal else max(0.0, now - heartbeat)
-        report = cls(
-            invocation_id=invocation.id,
-            status=str(invocation.status),
-            is_terminal=invocation.is_terminal,
-            message="",
-            step=progress.step if progress else None,
-            total_steps=progress.total_steps if progress else None,
-            current_call=progress.current_call if progress else None,
-            running_seconds=None if running is None else round(running, 3),
-            heartbeat_age_seconds=None if age is None else round(age, 3),
-            space_id=invocation.space_id,
-            invocation=invocation.to_json_dict(),
+    def text(self) -> str:
+        """The line, and every id not stopped: a content-first host sees only text."""
+        if not self.not_stopped:
+            return self.message
+        listed = "; ".join(
+            f"{group.outcome.value}{f' ({group.reason})' if group.reason else ''}: "
+            + ", ".join(group.invocation_ids)
+            for group in self.not_stopped
         )
-        return report.model_copy(update={"message": report._line() + schema_note(invocation)})
-
-    def _line(self) -> str:
-        details = [describe_progress(self.step, self.total_steps, self.current_call)]
-        if self.running_seconds is not None:
-            verb = "ran" if self.is_terminal else "running for"
-            details.append(f"{verb} {format_duration(self.running_seconds)}")
-        if self.heartbeat_age_seconds is not None:
-            details.append(f"last heartbeat {format_duration(self.heartbeat_age_seconds)} ago")
-        # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
-        return (
-            f"Invocation {self.invocation_id}: "
-            + "; ".join([str(self.status), *(part for part in details if part)])
-            + "."
-        )
+        return f"{self.message}\nNot stopped: {listed}."
 
 
-def describe_progress(step: int | None, total: int | None, call: str | None) -> str:
-    """``step 2/3 (page.click)``, or as much of it as is known."""
-    where = f"step {step}/{total}" if step is not None and total else ""
-    if step is not None and not total:
-        where = f"step {step}"
-    if call:
-        where = f"{where} ({call})" if where else call
-    return where
+def _not_stopped_groups(results: list[CancelOutcome]) -> list[IdGroup]:
+    groups = _groups(results, with_reason=True)
+    size = len(json.dumps([group.model_dump(mode="json") for group in groups]))
+    return groups if size <= _GROUPS_LIMIT else _groups(results, with_reason=False)
 
 
-def parse_timestamp(timestamp: str | None) -> float | None:
-    """Seconds since the epoch of an API timestamp, or None if absent or unreadable."""
-    if not timestamp:
-        return None
-    try:
-        # fromisoformat before 3.11 does not read a trailing "Z".
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    # The API speaks UTC; a timestamp without an offset is read as UTC, not local time.
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
-
-
-def format_duration(seconds: float) -> str:
-    """``4.2s``, ``45s``, ``12m05s``, ``2h03m``: whole units, for people and models."""
-    whole = int(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+def _groups(results: list[CancelOutcome], *, with_reason: bool) -> list[IdGroup]:
+    grouped: dict[tuple[Outcome, str | None], list[str]] = {}
+    for result in results:
+        reason = one_line(result.reason, _REASON_LIMIT) if with_reason else None
+        grouped.setdefault((result.outcome, reason), []).append(result.invocation_id)
+    return [
+        IdGroup(outcome=outcome, reason=reason, invocation_ids=ids)
+        for (outcome, reason), ids in grouped.items()
+    ]

@@ -28,6 +28,7 @@ from bctrl_tools.limits import (
 )
 from bctrl_tools.operations import AsyncConfirm, OnResult, Operations
 from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.report import FULL_VIEW_LIMIT, Detail
 from bctrl_tools.run_listing import LIVE_STATUSES
 from bctrl_tools.run_report import InvocationList
 from bctrl_tools.runaway import RunawayRules
@@ -97,6 +98,13 @@ class CancelInvocationsInput(_Input):
 class GetInvocationInput(_Input):
     invocation_id: str = Field(
         min_length=1, max_length=MAX_INVOCATION_ID_LENGTH, description=_ID_HELP
+    )
+    detail: Detail = Field(
+        default="summary",
+        description='"summary" (the default): status, progress, times and error, compact. '
+        '"full": also the record itself (every step\'s arguments and results, metadata), '
+        f"cut to fit {FULL_VIEW_LIMIT:,} characters; ask for it only when the summary is not "
+        "enough.",
     )
 
 
@@ -189,11 +197,18 @@ class ToolHints:
 
 @dataclass(frozen=True)
 class ToolResult:
-    """What a face hands back: one line for the model, the structured data, error or not."""
+    """What a face hands back: the text and the structured data a model sees, error or not,
+    and the output they came from (whose :meth:`~ToolOutput.artifact` has everything)."""
 
     text: str
     data: dict[str, Any]
     is_error: bool
+    output: ToolOutput | None = None
+
+    @property
+    def artifact(self) -> dict[str, Any]:
+        """Everything the tool knows, full records included: for a program, not a model."""
+        return self.output.artifact() if self.output is not None else self.data
 
 
 class ToolInputError(ValueError):
@@ -296,13 +311,21 @@ def describe_input_error(spec: ToolSpec[Any, Any], exc: ValidationError) -> str:
 
 
 def tool_result(output: ToolOutput) -> ToolResult:
-    """Any tool's output as a face's result: its line, its data, whether it failed."""
-    return ToolResult(output.message, output.model_dump(mode="json"), output.is_error)
+    """Any tool's output as a face's result: its text, its data, whether it failed."""
+    return ToolResult(output.text(), output.model_dump(mode="json"), output.is_error, output)
 
 
 def input_error_result(spec: ToolSpec[Any, Any], error: ToolInputError) -> ToolResult:
     """Arguments the input model refused, as the tool's own output model."""
     return spec.error_result(error)
+
+
+def _at_detail(report: InvocationReport, detail: Detail) -> InvocationReport:
+    return report.detailed() if detail == "full" else report
+
+
+async def _aat_detail(report: Awaitable[InvocationReport], detail: Detail) -> InvocationReport:
+    return _at_detail(await report, detail)
 
 
 def offered_specs(guardrails: Guardrails) -> tuple[ToolSpec[Any, Any], ...]:
@@ -377,8 +400,8 @@ GET_INVOCATION: ToolSpec[GetInvocationInput, InvocationReport] = ToolSpec(
     input_model=GetInvocationInput,
     output_model=InvocationReport,
     hints=ToolHints(read_only=True, destructive=False, idempotent=True),
-    _run=lambda ops, args: ops.get(args.invocation_id),
-    _arun=lambda ops, args, hooks: ops.aget(args.invocation_id),
+    _run=lambda ops, args: _at_detail(ops.get(args.invocation_id), args.detail),
+    _arun=lambda ops, args, hooks: _aat_detail(ops.aget(args.invocation_id), args.detail),
 )
 
 LIST_INVOCATIONS: ToolSpec[ListInvocationsInput, InvocationList] = ToolSpec(

@@ -107,6 +107,15 @@ def not_shown(record: dict[str, Any]) -> str | None:
     return "; ".join(parts) or None
 
 
+def schema_note(invocation: Invocation | None) -> str:
+    """Said once in a result's line, so that a lenient read is never taken for a clean one."""
+    drifted = len(invocation.schema_warnings) if invocation else 0
+    if not drifted:
+        return ""
+    fields = "field" if drifted == 1 else "fields"
+    return f" The record did not fully match the documented schema ({drifted} {fields})."
+
+
 def human_size(n_bytes: int) -> str:
     """``812 B``, ``2.1 KB``, ``1.4 MB``."""
     if n_bytes < 1000:

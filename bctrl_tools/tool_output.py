@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import to_jsonable_python
 from typing_extensions import Self
 
 from bctrl_tools.errors import (
@@ -22,8 +23,13 @@ from bctrl_tools.errors import (
     InvalidInvocationIdError,
     InvalidResponseError,
 )
+from bctrl_tools.text import bounded
 
-__all__ = ["ErrorInfo", "ToolOutput", "error_code"]
+__all__ = ["MESSAGE_CAP", "ErrorInfo", "ToolOutput", "error_code"]
+
+# Every message is one clean line of at most this many characters, whatever server text
+# a builder put in it: the last guard before a view.
+MESSAGE_CAP = 1_000
 
 
 class ErrorInfo(BaseModel):
@@ -74,10 +80,37 @@ class ToolOutput(BaseModel):
                 f"fits this output model; required now: {', '.join(required)}."
             )
 
+    @field_validator("message")
+    @classmethod
+    def _one_bounded_line(cls, message: str) -> str:
+        return bounded(message, MESSAGE_CAP)
+
     @classmethod
     def failure(cls, message: str, error: ErrorInfo) -> Self:
         """This tool's answer for a call that failed: its own model, so its schema holds."""
         return cls(message=message, is_error=True, error=error)
+
+    def text(self) -> str:
+        """What a content-first host or LangChain shows the model: the message, unless a
+        tool has more that a model must see without structured content."""
+        return self.message
+
+    def artifact(self) -> dict[str, Any]:
+        """Everything, with the fields kept from models (``exclude=True``) put back: the
+        full records, for the LangChain artifact and the CLI's JSON."""
+        data: dict[str, Any] = self.model_dump(mode="json")
+        for name, field in type(self).model_fields.items():
+            if field.exclude:
+                data[name] = _everything(getattr(self, name))
+        return data
+
+
+def _everything(value: Any) -> Any:
+    if isinstance(value, ToolOutput):
+        return value.artifact()
+    if isinstance(value, list):
+        return [_everything(item) for item in value]
+    return to_jsonable_python(value)
 
 
 # Most specific first: the first matching type names the error code.

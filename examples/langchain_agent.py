@@ -96,10 +96,14 @@ class ScriptedSupervisor(BaseChatModel):
 
     def _next_turn(self, messages: list[BaseMessage]) -> AIMessage:
         results = [message for message in messages if isinstance(message, ToolMessage)]
-        reports = [result.artifact for result in results if result.name == "get_invocation"]
+        reports = [
+            (result.artifact or {}).get("invocation")  # the summary a model also sees
+            for result in results
+            if result.name == "get_invocation"
+        ]
         if not reports:
             return _calls("get_invocation", [{"invocation_id": i} for i in self.invocation_ids])
-        unfinished = [r["invocation_id"] for r in reports if r and not r["is_terminal"]]
+        unfinished = [r["id"] for r in reports if r and not r["is_terminal"]]
         if unfinished and not any(result.name == "cancel_invocation" for result in results):
             reason = "still going long after it should have finished"
             args = [
@@ -107,7 +111,7 @@ class ScriptedSupervisor(BaseChatModel):
                 for i in unfinished
             ]
             return _calls("cancel_invocation", args)
-        finished = [r["invocation_id"] for r in reports if r and r["is_terminal"]]
+        finished = [r["id"] for r in reports if r and r["is_terminal"]]
         return AIMessage(
             content=f"Cancelled {_listed(unfinished)}; {_listed(finished)} had finished on its own."
         )

@@ -22,6 +22,7 @@ __all__ = [
     "assert_fits_output_schema",
     "assert_result_fits",
     "example_arguments",
+    "outcome_by_id",
 ]
 
 EXAMPLE_ID = "3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90"
@@ -47,10 +48,18 @@ def assert_fits_output_schema(tool: str, data: Any, schema: dict[str, Any] | Non
 
 
 def assert_result_fits(tool: str, result: ToolResult) -> None:
-    """A spec's :class:`ToolResult`: its data fits, and its text is the data's message."""
+    """A spec's :class:`ToolResult`: its data fits, and its text starts with the data's
+    message (a batch's text goes on to name every id not stopped, a full get's to hold
+    the record)."""
     assert_fits_output_schema(tool, result.data)
-    assert result.data["message"] == result.text
+    assert result.text.startswith(result.data["message"])
     assert result.data["is_error"] is result.is_error
+
+
+def outcome_by_id(batch: dict[str, Any]) -> dict[str, str]:
+    """A cancel_invocations result's outcome for each id, read from its groups."""
+    groups = [*batch["stopped"], *batch["not_stopped"]]
+    return {i: group["outcome"] for group in groups for i in group["invocation_ids"]}
 
 
 def example_arguments(spec: ToolSpec[Any, Any], invocation_id: str = EXAMPLE_ID) -> dict[str, Any]:

@@ -21,7 +21,9 @@ def to_content_and_artifact(result: ToolResult) -> tuple[str, dict[str, Any]]:
     """
     if result.is_error:
         raise ToolException(result.text)
-    return result.text, result.data
+    # The content is what every model sees (bounded); the artifact is for the program,
+    # with the full records no model pays for.
+    return result.text, result.artifact
 
 
 def parse_arguments(

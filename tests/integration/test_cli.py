@@ -98,8 +98,9 @@ def test_get_shows_progress(sandbox: SandboxProcess) -> None:
     assert done.returncode == 0, done.stderr
     assert invocation_id in done.stdout
     as_json = json.loads(run_cli(sandbox, "get", invocation_id, "--json").stdout)
-    assert as_json[0]["invocation_id"] == invocation_id
-    assert as_json[0]["status"] in LIVE
+    assert as_json[0]["invocation"]["id"] == invocation_id
+    assert as_json[0]["record"]["id"] == invocation_id  # the CLI's JSON has the record
+    assert as_json[0]["invocation"]["status"] in LIVE
 
 
 def test_get_of_a_missing_id_exits_1(sandbox: SandboxProcess) -> None:

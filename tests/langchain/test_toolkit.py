@@ -104,7 +104,7 @@ def test_dry_run_reports_and_sends_no_cancel(
     message = call_tool(mode, cancel, {"invocation_id": live_id})
     assert message.status == "success"
     assert message.artifact["outcome"] == "dry_run"
-    assert message.artifact["invocation"]["status"] in LIVE_STATUSES
+    assert message.artifact["record"]["status"] in LIVE_STATUSES
     assert "Dry run (dry_run=True was set in code)" in str(message.content)
     assert status_of(sandbox, live_id) in LIVE_STATUSES
 
@@ -115,7 +115,7 @@ def test_self_is_this_agents_own_invocation(
 ) -> None:
     toolkit = toolkit_for(sandbox, self_invocation_id=live_id)
     inspected = call_tool(mode, tool_named(toolkit, "get_invocation"), {"invocation_id": "self"})
-    assert inspected.artifact["invocation_id"] == live_id
+    assert inspected.artifact["invocation"]["id"] == live_id
     message = call_tool(mode, tool_named(toolkit, "cancel_invocation"), {"invocation_id": "self"})
     assert message.status == "success"
     assert message.artifact["invocation_id"] == live_id
@@ -144,7 +144,7 @@ def test_tools_read_the_key_from_the_environment(sandbox_env: SandboxProcess) ->
     invocation_id = str(sandbox_env.create_invocation()["id"])
     message = call_tool("sync", GetInvocationTool(), {"invocation_id": invocation_id})
     assert message.status == "success"
-    assert message.artifact["invocation_id"] == invocation_id
+    assert message.artifact["invocation"]["id"] == invocation_id
 
 
 def test_a_missing_key_fails_at_construction_naming_the_variable() -> None:

@@ -10,7 +10,7 @@ import respx
 from mcp.server.mcpserver import MCPServer
 
 from bctrl_tools.operations import Operations
-from bctrl_tools.outcomes import BatchOutcome, CancelOutcome, InvocationReport
+from bctrl_tools.outcomes import CancelOutcome, InvocationReport
 from bctrl_tools.spec import TOOL_SPECS
 from tests.mcp.conftest import (
     INVOCATION_ID,
@@ -80,9 +80,17 @@ async def test_batch_answers_one_outcome_per_id(
     )
     result = await call(server, "cancel_invocations", {"invocation_ids": [INVOCATION_ID, OTHER_ID]})
     assert not result.is_error  # one item stopped, so the call as a whole did something
-    batch = BatchOutcome.model_validate(result.structured_content)
-    assert [r.outcome for r in batch.results] == ["cancel_requested", "not_found"]
-    assert OTHER_ID in text(result)
+    content = result.structured_content
+    assert content is not None
+    # Grouped by outcome, each id once, and no record: a model reads ids, not megabytes.
+    assert content["stopped"] == [
+        {"outcome": "cancel_requested", "reason": None, "invocation_ids": [INVOCATION_ID]}
+    ]
+    assert content["not_stopped"] == [
+        {"outcome": "not_found", "reason": "not_found", "invocation_ids": [OTHER_ID]}
+    ]
+    assert "results" not in content
+    assert f"Not stopped: not_found (not_found): {OTHER_ID}." in text(result)
 
 
 async def test_batch_ids_sent_as_json_text_are_decoded(

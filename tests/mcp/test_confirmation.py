@@ -12,6 +12,7 @@ from mcp.client.session import ClientRequestContext
 from mcp_types import ElicitRequestParams, ElicitResult, InputResponses
 
 from bctrl_tools.operations import no_confirmation
+from tests.contract import outcome_by_id
 from tests.mcp.conftest import INVOCATION_ID, OTHER_ID, ServerFactory, record, text
 
 CANCEL = f"/v1/invocations/{INVOCATION_ID}/cancel"
@@ -130,7 +131,7 @@ async def test_a_batch_asks_about_each_invocation(
     arguments = {"invocation_ids": [INVOCATION_ID, OTHER_ID]}
     async with Client(make_server(confirm=True), mode=mode, elicitation_callback=user) as client:
         result = await client.call_tool("cancel_invocations", arguments)
-    outcomes = {r["invocation_id"]: r["outcome"] for r in result.structured_content["results"]}
+    outcomes = outcome_by_id(result.structured_content)
     assert outcomes == {INVOCATION_ID: "cancel_requested", OTHER_ID: "refused"}
     assert not other_cancel.called
 

@@ -106,7 +106,8 @@ async def test_every_result_fits_the_advertised_output_schema(
     content = result.structured_content
     assert content is not None
     assert result.is_error is is_error
-    assert (content["message"], content["is_error"]) == (text(result), is_error)
+    assert text(result).startswith(content["message"])  # a batch's text names more
+    assert content["is_error"] is is_error
     if error_type is not None:
         assert content["error"]["type"] == error_type
 
