@@ -67,6 +67,34 @@ def test_a_cancel_answered_cancelled_long_ago_is_already_finished(api: respx.Moc
     assert ops().cancel(INVOCATION_ID).outcome is Outcome.ALREADY_FINISHED
 
 
+# The server answers at 14:10:00 by its own clock, days before ours, which must not
+# matter. A cancelRequestedAt within CLOCK_SLACK (2 s) of the answer is this call's.
+SERVER_DATE = "Sat, 28 Nov 2026 14:10:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("requested_at", "outcome"),
+    [
+        ("2026-11-28T14:10:00.400Z", Outcome.CANCELLED),  # within the second of the answer
+        ("2026-11-28T14:09:58.000Z", Outcome.CANCELLED),  # exactly the slack before it
+        ("2026-11-28T14:09:57.999Z", Outcome.ALREADY_FINISHED),  # just past the slack
+        ("2026-11-28T14:09:30.000Z", Outcome.ALREADY_FINISHED),  # 30 s: a repeat
+    ],
+)
+def test_cancelled_by_this_call_or_before_is_decided_by_the_servers_clock(
+    api: respx.MockRouter, requested_at: str, outcome: Outcome
+) -> None:
+    body = {**record("cancelled"), "cancelRequestedAt": requested_at}
+    api.post(CANCEL).respond(200, json=body, headers={"Date": SERVER_DATE})
+    assert ops().cancel(INVOCATION_ID).outcome is outcome
+
+
+def test_the_servers_clock_is_kept_on_every_record(api: respx.MockRouter) -> None:
+    api.get(GET).respond(200, json=record("running"), headers={"Date": SERVER_DATE})
+    served_at = ops().client.get_invocation(INVOCATION_ID).served_at
+    assert served_at == datetime(2026, 11, 28, 14, 10, tzinfo=timezone.utc).timestamp()
+
+
 def test_a_batch_shares_one_wait_deadline(api: respx.MockRouter) -> None:
     waits: list[int] = []
 
