@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import respx
@@ -74,3 +76,31 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     monkeypatch.setattr("bctrl_tools.client._pause", delays.append)
     monkeypatch.setattr("bctrl_tools.client._sleep", fake_async_sleep)
     return delays
+
+
+@pytest.fixture(autouse=True)
+def every_result_fits_its_output_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every structuredContent an MCP test receives is checked against its tool's schema.
+
+    Whatever the transport (in-process, stdio, HTTP), a test that calls a tool through the
+    SDK's ``Client`` gets its result checked here, as a TypeScript-SDK host would check it.
+    Tests that never imported the MCP SDK pay nothing.
+    """
+    if "mcp" not in sys.modules:
+        return
+    from mcp import Client
+
+    from tests.contract import OUTPUT_SCHEMAS, assert_fits_output_schema
+
+    call_tool = Client.call_tool
+
+    async def checked(self: Client, name: str, *args: Any, **kwargs: Any) -> Any:
+        result = await call_tool(self, name, *args, **kwargs)
+        content = getattr(result, "structured_content", None)
+        if name in OUTPUT_SCHEMAS and content is not None:
+            assert_fits_output_schema(name, content)
+        elif name in OUTPUT_SCHEMAS:  # a TypeScript-SDK host rejects a success without it
+            assert result.is_error, f"{name} answered without structuredContent"
+        return result
+
+    monkeypatch.setattr(Client, "call_tool", checked)
