@@ -10,7 +10,6 @@ no model pays for it.
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Literal
 
 from pydantic import Field
@@ -51,7 +50,7 @@ class InvocationReport(ToolOutput):
     def of(
         cls, invocation: Invocation, now: float | None = None, detail: Detail = "summary"
     ) -> InvocationReport:
-        summary = InvocationSummary.of(invocation, time.time() if now is None else now)
+        summary = InvocationSummary.of(invocation, now)
         report = cls(message=_line(summary), invocation=summary, record=invocation.to_json_dict())
         return report.detailed() if detail == "full" else report
 
@@ -128,6 +127,8 @@ def _line(summary: InvocationSummary) -> str:
         details.append(f"last heartbeat {format_duration(summary.heartbeat_age_seconds)} ago")
     if summary.error_message:
         details.append(f"error: {summary.error_message}")
+    if summary.not_shown:
+        details.append(f'not shown: {summary.not_shown} (detail "full" shows them)')
     # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
     return f"Invocation {summary.id}: " + "; ".join([summary.status, *filter(None, details)]) + "."
 
