@@ -64,9 +64,10 @@ class InvocationReport(ToolOutput):
             if fitted.note
             else ""
         )
+        line = _line(self.invocation, shows_record=True) if self.invocation else self.message
         return self.model_copy(
             update={
-                "message": self.message + cut,
+                "message": line + cut,
                 "full_record": fitted.record,
                 "full_record_cuts": fitted.note,
             }
@@ -118,7 +119,7 @@ class InvocationReport(ToolOutput):
         return self.invocation.heartbeat_age_seconds if self.invocation else None
 
 
-def _line(summary: InvocationSummary) -> str:
+def _line(summary: InvocationSummary, shows_record: bool = False) -> str:
     details = [describe_progress(summary.step, summary.total_steps, summary.current_call)]
     if summary.duration_seconds is not None:
         verb = "ran" if summary.is_terminal else "running for"
@@ -127,7 +128,7 @@ def _line(summary: InvocationSummary) -> str:
         details.append(f"last heartbeat {format_duration(summary.heartbeat_age_seconds)} ago")
     if summary.error_message:
         details.append(f"error: {summary.error_message}")
-    if summary.not_shown:
+    if summary.not_shown and not shows_record:
         details.append(f'not shown: {summary.not_shown} (detail "full" shows them)')
     # "Invocation X: succeeded; ran 3.5s." reads right for every status, known or not.
     return f"Invocation {summary.id}: " + "; ".join([summary.status, *filter(None, details)]) + "."
