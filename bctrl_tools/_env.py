@@ -19,4 +19,4 @@ def env_flag(env: Mapping[str, str], name: str) -> bool:
         return True
     if raw in _FALSE:
         return False
-    raise BctrlConfigError(f"Invalid {name}={raw!r}: expected 1/0, true/false, yes/no or on/off.")
+    raise BctrlConfigError(f"Invalid {name} {raw!r}: expected 1/0, true/false, yes/no or on/off.")

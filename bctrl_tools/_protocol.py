@@ -251,7 +251,7 @@ class Protocol:
             return BctrlTimeoutError(
                 f"Timed out trying to {call.describe()} at {where} after {seconds:g} s "
                 f"({type(exc).__name__}). bctrl may be slow or unreachable; it is safe to try "
-                "again, or raise timeout= / BCTRL_TIMEOUT."
+                "again, or raise BCTRL_TIMEOUT (or the timeout argument)."
             )
         return BctrlConnectionError(
             f"Could not reach bctrl at {where} to {call.describe()} ({type(exc).__name__}: "

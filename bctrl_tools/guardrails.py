@@ -142,7 +142,7 @@ def _count(env: Mapping[str, str], name: str, minimum: int) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < minimum:
-        raise BctrlConfigError(f"Invalid {name}={raw!r}: expected a whole number >= {minimum}.")
+        raise BctrlConfigError(f"Invalid {name} {raw!r}: expected a whole number >= {minimum}.")
     return int(raw)
 
 

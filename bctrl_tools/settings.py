@@ -96,19 +96,20 @@ def normalize_base_url(url: str) -> str:
     if "@" in authority:
         # Not echoed: the part before "@" is a credential.
         raise BctrlConfigError(
-            "Invalid bctrl base URL: it carries credentials. Set BCTRL_BASE_URL (or base_url=) "
-            "to the plain API root and pass the key with api_key= or BCTRL_API_KEY."
+            "Invalid bctrl base URL: it carries credentials. Set BCTRL_BASE_URL (or the base_url "
+            "argument) to the plain API root and pass the key in BCTRL_API_KEY (or the api_key "
+            "argument)."
         )
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise BctrlConfigError(
             f"Invalid bctrl base URL {_shown(cleaned)}: expected an http(s) URL such as "
-            f"{DEFAULT_BASE_URL} (set it with base_url= or BCTRL_BASE_URL)."
+            f"{DEFAULT_BASE_URL} (set BCTRL_BASE_URL, or the base_url argument)."
         )
     if parts.query or parts.fragment:
         # Not echoed: a query string may carry a token.
         raise BctrlConfigError(
             f"Invalid bctrl base URL {_shown(cleaned)}: it must not carry a query or a "
-            "fragment (set it with base_url= or BCTRL_BASE_URL)."
+            "fragment (set BCTRL_BASE_URL, or the base_url argument)."
         )
     return cleaned
 
@@ -144,13 +145,14 @@ def _check_key(key: str) -> None:
     if not key:
         raise BctrlConfigError(
             "No bctrl API key: set the BCTRL_API_KEY environment variable "
-            "or pass api_key= to the client."
+            "or pass the api_key argument to the client."
         )
     if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
         # Never echoed; an HTTP library would otherwise print it back in its own error.
         raise BctrlConfigError(
             "The bctrl API key holds a space, line break or non-ASCII character, which an "
-            "HTTP header cannot carry: check BCTRL_API_KEY (or api_key=) for a stray character."
+            "HTTP header cannot carry: check BCTRL_API_KEY (or the api_key argument) for a "
+            "stray character."
         )
 
 
@@ -161,7 +163,7 @@ def _timeout(value: float | None, raw: str | None) -> float:
     if not number > 0 or number == float("inf"):
         raise BctrlConfigError(
             f"Invalid timeout {number!r}: it must be a finite number of seconds greater "
-            "than 0 (timeout= or BCTRL_TIMEOUT)."
+            "than 0 (BCTRL_TIMEOUT, or the timeout argument)."
         )
     return number
 
@@ -173,7 +175,7 @@ def _max_retries(value: int | None, raw: str | None) -> int:
     if not 0 <= number <= MAX_RETRIES_LIMIT or number != int(number):
         raise BctrlConfigError(
             f"Invalid max_retries {number!r}: it must be a whole number from 0 to "
-            f"{MAX_RETRIES_LIMIT} (max_retries= or BCTRL_MAX_RETRIES)."
+            f"{MAX_RETRIES_LIMIT} (BCTRL_MAX_RETRIES, or the max_retries argument)."
         )
     return int(number)
 
@@ -192,9 +194,9 @@ def _max_response_bytes(raw: str | None) -> int:
 def _number(value: float | None, raw: str | None, argument: str, variable: str) -> float:
     if value is not None:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BctrlConfigError(f"Invalid {argument}={value!r}: expected a number.")
+            raise BctrlConfigError(f"Invalid {argument} {value!r}: expected a number.")
         return float(value)
     try:
         return float(str(raw).strip())
     except ValueError:
-        raise BctrlConfigError(f"Invalid {variable}={raw!r}: expected a number.") from None
+        raise BctrlConfigError(f"Invalid {variable} {raw!r}: expected a number.") from None

@@ -29,7 +29,7 @@ def build_operations(
     lent = client is not None or async_client is not None
     if lent and (api_key is not None or base_url is not None):
         raise ValueError(
-            "Pass api_key=/base_url= or client=/async_client=, not both: a client already "
+            "Pass api_key and base_url, or client and async_client, not both: a client already "
             "carries its key and base URL."
         )
     settings = None if lent else ClientSettings.resolve(api_key=api_key, base_url=base_url)

@@ -24,7 +24,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "cancel_invocations": {"invocation_ids": [INVOCATION_ID]},
 }
 # What a host's secret redactor rewrites: a name, "=", then a value ("api_key=...").
-NAME_VALUE = re.compile(r"\w=\S")
+NAME_VALUE = re.compile(r"\w=")
 
 
 async def answers_every_call_with_how_to_set_the_key(client: Client) -> None:
