@@ -34,7 +34,17 @@ view's length in characters, "baseline" the limit issue 9 sets for it ({SINGLE_L
 for a single cancel or get, {FULL_LIMIT:,} for a full get, {BATCH_LIMIT:,} for a batch of
 {BATCH_SIZE}); the samples column gives the estimated tokens (characters / 4). The
 structured-first view is `JSON.stringify(structuredContent)`, the content-first view
-the text blocks, the LangChain view `ToolMessage.content`. Deterministic: one sample."""
+the text blocks, the LangChain view `ToolMessage.content`. Deterministic: one sample.
+
+Before issue 9 (measured on the same canned server): the batch of 500 was 745,598
+characters structured-first (about 186,000 tokens, over Claude Code's 25,000-token
+refusal limit: every item carried its full record), a single cancel 1,490 and a get
+1,447 (the raw record), and tools/list 9,451. Since, results carry a summary instead of
+the record and a batch only grouped ids; tools/list grew to about 17,000 characters,
+three quarters of it the output schemas (which describe the summary's fields; hosts
+use them to validate results, and a model is shown them only by hosts that choose to).
+The batch's text views are one line here because every id was stopped: a batch that
+stops none names all 500 ids, within the same limit (tests/faces/test_bounded_views.py)."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,13 @@ def configs(sandbox: SandboxProcess) -> list[Config]:
     normal = Config("normal", key)
     normal.calls = [
         Call("get", "get_invocation", {"invocation_id": ok[0]}, False, f"Invocation {ok[0]}:"),
+        Call(
+            "get full",
+            "get_invocation",
+            {"invocation_id": ok[0], "detail": "full"},
+            False,
+            '"request":{',
+        ),
         Call("cancel", "cancel_invocation", {"invocation_id": ok[0]}, False, ok[0]),
         Call("batch", "cancel_invocations", {"invocation_ids": ok[1:]}, False, "2 invocations:"),
         *_not_found(missing),
