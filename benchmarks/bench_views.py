@@ -15,7 +15,6 @@ from typing import Any
 
 from bctrl_tools import ClientSettings
 from bctrl_tools.guardrails import Guardrails
-from bctrl_tools.spec import GET_INVOCATION
 from benchmarks.results import Comparison, Goal, Section
 from benchmarks.servers import Servers, Target
 from tests.views import HostViews, views
@@ -43,8 +42,8 @@ refusal limit: every item carried its full record), a single cancel 1,490 and a 
 the record and a batch only grouped ids; tools/list grew to about 17,000 characters,
 three quarters of it the output schemas (which describe the summary's fields; hosts
 use them to validate results, and a model is shown them only by hosts that choose to).
-The batch's text views are one line here because every id was stopped: a batch that
-stops none names all 500 ids, within the same limit (tests/faces/test_bounded_views.py)."""
+A batch's text views are one line when every id was stopped; when none is (the last
+rows: no cancel budget), every view names all 500 ids with their outcome and reason."""
 
 
 @dataclass(frozen=True)
@@ -72,15 +71,13 @@ async def _calls(target: Target) -> tuple[list[Measured], list[str]]:
     tools = {tool.name: tool for tool in toolkit.get_tools()}
     one = str(uuid.uuid4())
     batch = [str(uuid.uuid4()) for _ in range(BATCH_SIZE)]
+    many = {"invocation_ids": batch}
     plan: list[tuple[str, int | None, str, dict[str, Any]]] = [
         ("single cancel", SINGLE_LIMIT, "cancel_invocation", {"invocation_id": one}),
-        ("get", SINGLE_LIMIT, "get_invocation", {"invocation_id": one}),
-        (f"batch of {BATCH_SIZE}", BATCH_LIMIT, "cancel_invocations", {"invocation_ids": batch}),
+        ("get, summary", SINGLE_LIMIT, "get_invocation", {"invocation_id": one}),
+        ("get, full", FULL_LIMIT, "get_invocation", {"invocation_id": one, "detail": "full"}),
+        (f"batch of {BATCH_SIZE}", BATCH_LIMIT, "cancel_invocations", many),
     ]
-    if "detail" in GET_INVOCATION.input_model.model_fields:
-        plan[1] = ("get, summary", SINGLE_LIMIT, "get_invocation", {"invocation_id": one})
-        full = {"invocation_id": one, "detail": "full"}
-        plan.insert(2, ("get, full", FULL_LIMIT, "get_invocation", full))
     measured = []
     async with Client(create_server(settings=settings, guardrails=Guardrails())) as client:
         for what, limit, name, arguments in plan:
@@ -89,6 +86,7 @@ async def _calls(target: Target) -> tuple[list[Measured], list[str]]:
             measured.append(Measured(what, limit, views(result, message)))
         listed = (await client.list_tools()).model_dump(mode="json", by_alias=True)
     await toolkit.aclose()
+    measured.append(await _none_stopped(target, many))
     mcp_chars = len(json.dumps(listed["tools"], separators=(",", ":")))
     openai = [convert_to_openai_tool(tool) for tool in tools.values()]
     langchain_chars = len(json.dumps(openai, separators=(",", ":")))
@@ -121,6 +119,25 @@ def _rows(measured: list[Measured], target: Target) -> list[Comparison]:
                 )
             )
     return rows
+
+
+async def _none_stopped(target: Target, arguments: dict[str, Any]) -> Measured:
+    """The batch's worst case: nothing stopped (no budget), so every view names all 500."""
+    from mcp import Client
+
+    from bctrl_tools.langchain import BctrlToolkit
+    from mcp_server import create_server
+
+    rails = Guardrails(max_cancels=0)
+    settings = ClientSettings(api_key=target.api_key, base_url=target.base_url)
+    toolkit = BctrlToolkit(api_key=target.api_key, base_url=target.base_url, guardrails=rails)
+    [tool] = [t for t in toolkit.get_tools() if t.name == "cancel_invocations"]
+    async with Client(create_server(settings=settings, guardrails=rails)) as client:
+        result = await client.call_tool(tool.name, arguments)
+    message = await tool.ainvoke(_tool_call(tool.name, arguments))
+    await toolkit.aclose()
+    what = f"batch of {BATCH_SIZE}, none stopped"
+    return Measured(what, BATCH_LIMIT, views(result, message))
 
 
 def run(servers: Servers, quick: bool) -> Section:
