@@ -78,3 +78,14 @@ def _nested(depth: int) -> dict[str, Any]:
     for _ in range(depth):
         node = {"child": node}
     return node
+
+
+def strings(value: object) -> list[str]:
+    """Every string in a JSON value, keys included: what a check for unsafe text walks."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value, *(found for item in value.values() for found in strings(item))]
+    if isinstance(value, list):
+        return [found for item in value for found in strings(item)]
+    return []

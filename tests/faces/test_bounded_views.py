@@ -17,7 +17,7 @@ import respx
 
 from bctrl_tools.guardrails import Guardrails
 from tests.faces.seen import Faces
-from tests.huge import ESCAPES, huge, normal
+from tests.huge import ESCAPES, huge, normal, strings
 from tests.views import HostViews
 
 SINGLE = 2_000  # a single cancel or get of a normal record
@@ -49,16 +49,6 @@ def serve(api: respx.MockRouter, record: dict[str, Any]) -> None:
     api.post(url__regex=r"/v1/invocations/(?P<invocation_id>[^/]+)/cancel$").mock(
         side_effect=answer("cancelling")
     )
-
-
-def strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [*value, *(s for item in value.values() for s in strings(item))]
-    if isinstance(value, list):
-        return [s for item in value for s in strings(item)]
-    return []
 
 
 def check(shown: HostViews, limit: int) -> None:

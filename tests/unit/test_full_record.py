@@ -6,22 +6,11 @@ import json
 from typing import Any
 
 from bctrl_tools.full_record import FULL_LIMIT, STRING_LIMIT, bounded_record
-from tests.huge import huge, normal
+from tests.huge import huge, normal, strings
 
 
 def size(record: dict[str, Any]) -> int:
     return len(json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-
-
-def strings(value: object) -> list[str]:
-    """Every string in a JSON value, keys included."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [*value, *(found for item in value.values() for found in strings(item))]
-    if isinstance(value, list):
-        return [found for item in value for found in strings(item)]
-    return []
 
 
 def test_a_normal_record_is_shown_whole() -> None:
