@@ -205,13 +205,20 @@ def _get_table(reports: list[InvocationReport]) -> None:
             r.invocation_id or "",
             r.status or "",
             f"{r.step}/{r.total_steps}" if r.step is not None else "",
-            r.current_call or "",
+            _call_as_sent(r),
             _seconds(r.running_seconds),
             _seconds(r.heartbeat_age_seconds),
         )
         for r in reports
     ]
     print_table(columns, rows)
+
+
+def _call_as_sent(report: InvocationReport) -> str:
+    # The record as received, not the model's cleaned summary: the table shows a person
+    # hostile text as visible escapes (print_table makes it safe), not silently dropped.
+    progress = (report.record or {}).get("progress") or {}
+    return str(progress.get("currentCall") or report.current_call or "")
 
 
 def _seconds(value: float | None) -> str:

@@ -215,4 +215,4 @@ def test_with_redis_killed_cancels_are_refused_and_reads_answered(
         assert f"{own_redis.url} (BCTRL_STATE_URL)" in result["message"]
         assert "Nothing was sent" in result["message"]
     assert posts(logged_sandbox, ids) == 3
-    assert [read["status"] for read in reads] == ["running"] * 3
+    assert [read["invocation"]["status"] for read in reads] == ["running"] * 3

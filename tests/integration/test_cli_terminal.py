@@ -101,7 +101,8 @@ def test_server_text_cannot_drive_the_terminal(sandbox: SandboxProcess) -> None:
     for output in (screen, piped.stdout, as_json.stdout):
         assert "PWNED-TITLE" in output  # shown, as visible escapes ...
         assert escapes_in(output) == []  # ... but nothing a terminal would act on
-    assert json.loads(as_json.stdout)[0]["current_call"] == f"page.goto{HOSTILE}"
+    record = json.loads(as_json.stdout)[0]["record"]  # the record as received
+    assert record["progress"]["currentCall"] == f"page.goto{HOSTILE}"
 
 
 class _HostileHandler(BaseHTTPRequestHandler):
