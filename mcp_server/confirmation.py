@@ -47,6 +47,7 @@ from bctrl_tools.budget import StoreUnavailable
 from bctrl_tools.models import Invocation
 from bctrl_tools.operations import ConfirmationPending
 from bctrl_tools.outcomes import describe_progress
+from bctrl_tools.text import NAME_LIMIT, one_line
 from mcp_server.lifespan import operations_of
 
 __all__ = ["CONFIRMATION_TTL", "AskByRetry", "AskNow", "Asking", "Claims", "UsedOnce", "ask_for"]
@@ -90,9 +91,14 @@ def question(invocation_id: str, invocation: Invocation | None) -> str:
     where = ""
     if progress is not None:
         where = describe_progress(progress.step, progress.total_steps, progress.current_call)
-    doing = f"{invocation.status}, at {where}" if where else str(invocation.status)
+    # The server's words, cleaned and capped before a person reads them.
+    status, space = (
+        one_line(invocation.status, NAME_LIMIT),
+        one_line(invocation.space_id, NAME_LIMIT),
+    )
+    doing = f"{status}, at {where}" if where else status
     return (
-        f"Cancel bctrl invocation {invocation_id} ({doing}) in space {invocation.space_id}? "
+        f"Cancel bctrl invocation {invocation_id} ({doing}) in space {space}? "
         "Cancelling cannot be undone."
     )
 
