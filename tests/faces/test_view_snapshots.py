@@ -3,7 +3,8 @@
 Each snapshot in ``snapshots/`` holds one call's structured-first view (parsed, for a
 readable diff), its content-first and LangChain views, and each view's length. A change
 to anything a model sees shows up as a diff to review. Regenerate them with
-``UPDATE_SNAPSHOTS=1 pytest tests/faces/test_view_snapshots.py`` and read the diff.
+``UPDATE_SNAPSHOTS=1 pytest tests/faces/test_view_snapshots.py`` (each rewritten snapshot
+fails its test, saying so) and read the diff.
 """
 
 from __future__ import annotations
@@ -82,9 +83,12 @@ async def test_the_views_match_their_snapshot(api: respx.MockRouter, name: str) 
         "langchain": shown.langchain,
     }
     path = SNAPSHOTS / f"{name}.json"
-    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+    stored = json.loads(path.read_text()) if path.exists() else None
+    if current != stored and os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        # Writing it and then comparing it with itself would pass without checking anything.
         path.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n")
-    assert current == json.loads(path.read_text()), f"{path.name} changed; see module doc"
+        pytest.fail(f"{path.name} updated, not checked: review the diff, then run again.")
+    assert current == stored, f"{path.name} changed; see module doc"
 
 
 def test_every_snapshot_is_a_call() -> None:
