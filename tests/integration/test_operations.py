@@ -87,7 +87,7 @@ def test_cancel_requested_then_cancelled(
     assert "step" in result.message  # what it was doing
     with sandbox.http_client() as http:  # and the request took: it reaches cancelled
         record = poll_status(http, invocation_id, "cancelled", timeout=5.0)
-    assert record["cancelRequestedAt"] == result.invocation["cancelRequestedAt"]
+    assert record["cancelRequestedAt"] == result.record["cancelRequestedAt"]
 
 
 def test_wait_seconds_reports_cancelled(
