@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic.json_schema import SkipJsonSchema
 
 from bctrl_tools.full_record import bounded_record
 from bctrl_tools.models import Invocation
-from bctrl_tools.summary import InvocationSummary
+from bctrl_tools.summary import InvocationSummary, schema_note
 from bctrl_tools.text import NAME_LIMIT, one_line
 from bctrl_tools.tool_output import ToolOutput
 
@@ -45,13 +45,19 @@ class InvocationReport(ToolOutput):
     )
     # The record as received: for the Python API and the LangChain artifact, never a model.
     record: SkipJsonSchema[dict[str, Any] | None] = Field(default=None, exclude=True)
+    # What of the record drifted from the documented schema, said in every line of it.
+    _schema_note: str = PrivateAttr(default="")
 
     @classmethod
     def of(
         cls, invocation: Invocation, now: float | None = None, detail: Detail = "summary"
     ) -> InvocationReport:
         summary = InvocationSummary.of(invocation, now)
-        report = cls(message=_line(summary), invocation=summary, record=invocation.to_json_dict())
+        note = schema_note(invocation)
+        report = cls(
+            message=_line(summary) + note, invocation=summary, record=invocation.to_json_dict()
+        )
+        report._schema_note = note
         return report.detailed() if detail == "full" else report
 
     def detailed(self) -> InvocationReport:
@@ -64,7 +70,9 @@ class InvocationReport(ToolOutput):
             if fitted.note
             else ""
         )
-        line = _line(self.invocation, shows_record=True) if self.invocation else self.message
+        line = self.message
+        if self.invocation is not None:
+            line = _line(self.invocation, shows_record=True) + self._schema_note
         return self.model_copy(
             update={
                 "message": line + cut,

@@ -121,8 +121,8 @@ def check_transport_security(base_url: str, allow_insecure_http: bool) -> None:
         return
     raise BctrlConfigError(
         f"Refusing the bctrl base URL {_shown(base_url)}: plain http to a remote host would "
-        "send the API key in clear text. Use https:// (set base_url= or BCTRL_BASE_URL), or "
-        f"set {INSECURE_HTTP_VARIABLE}=1 if this network is trusted."
+        "send the API key in clear text. Use https:// (in BCTRL_BASE_URL, or the base_url "
+        f"argument), or set {INSECURE_HTTP_VARIABLE} to 1 if this network is trusted."
     )
 
 

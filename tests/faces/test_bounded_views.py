@@ -86,7 +86,7 @@ async def test_a_normal_record_is_small_in_every_view(
 async def test_any_record_however_large_is_summarised_in_every_view(
     api: respx.MockRouter, tool: str, arguments: dict[str, Any]
 ) -> None:
-    serve(api, huge())  # 3,000 steps, 2 MB of results, 1 MB of metadata, a 10 MB error
+    serve(api, huge())  # 3,000 steps, 2 MB of results, 1 MB of metadata, a 2.5 MB error
     shown = await Faces().seen(tool, arguments)
     check(shown, ANY_RECORD)
     summary = json.loads(shown.structured_first)["invocation"]
