@@ -5,24 +5,18 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client
 
 from bctrl_tools.spec import TOOL_SPECS
 from mcp_server.missing_key import NO_KEY_MESSAGE, STARTUP_LINE
-from tests.contract import assert_fits_output_schema
-from tests.mcp.conftest import INVOCATION_ID, text
+from tests.contract import assert_fits_output_schema, example_arguments
+from tests.mcp.conftest import text
 from tests.mcp.processes import ROOT, SERVER, free_port, over_http, over_stdio, running, server_env
 
 pytestmark = pytest.mark.integration
 
-ARGUMENTS: dict[str, dict[str, Any]] = {
-    "get_invocation": {"invocation_id": INVOCATION_ID},
-    "cancel_invocation": {"invocation_id": INVOCATION_ID},
-    "cancel_invocations": {"invocation_ids": [INVOCATION_ID]},
-}
 # What a host's secret redactor rewrites: a name, "=", then a value ("api_key=...").
 NAME_VALUE = re.compile(r"\w=")
 
@@ -31,7 +25,7 @@ async def answers_every_call_with_how_to_set_the_key(client: Client) -> None:
     listed = {tool.name: tool.output_schema for tool in (await client.list_tools()).tools}
     assert set(listed) == {spec.name for spec in TOOL_SPECS}
     for spec in TOOL_SPECS:
-        for arguments in (ARGUMENTS[spec.name], {}):  # good or bad, the key comes first
+        for arguments in (example_arguments(spec), {}):  # good or bad, the key comes first
             result = await client.call_tool(spec.name, arguments)
             assert result.is_error
             assert text(result) == NO_KEY_MESSAGE

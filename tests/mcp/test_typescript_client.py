@@ -89,6 +89,8 @@ def configs(sandbox: SandboxProcess) -> list[Config]:
         ),
         Call("cancel", "cancel_invocation", {"invocation_id": ok[0]}, False, ok[0]),
         Call("batch", "cancel_invocations", {"invocation_ids": ok[1:]}, False, "2 invocations:"),
+        Call("list", "list_invocations", {"invocation_id": ok[0]}, False, "invocations listed"),
+        Call("list unknown run", "list_invocations", {"run_id": missing}, True, "No such run"),
         *_not_found(missing),
         Call(
             "malformed id",
@@ -143,6 +145,7 @@ def _every_tool(invocation_id: str) -> list[tuple[str, dict[str, Any]]]:
         ("get_invocation", {"invocation_id": invocation_id}),
         ("cancel_invocation", {"invocation_id": invocation_id}),
         ("cancel_invocations", {"invocation_ids": [invocation_id]}),
+        ("list_invocations", {"invocation_id": invocation_id}),
     ]
 
 
@@ -159,6 +162,7 @@ def _bad_arguments(invocation_id: str) -> list[Call]:
         ("get_invocation", {"invocation_id": invocation_id, "extra": 1}),
         ("cancel_invocation", {"invocation_id": invocation_id, "wait_seconds": 1000}),
         ("cancel_invocations", {"invocation_ids": []}),
+        ("list_invocations", {}),
     ]
     return [
         Call(f"bad arguments {i}", tool, arguments, True, f"Invalid arguments for {tool}: ")
