@@ -39,9 +39,10 @@ Before issue 9 (measured on the same canned server): the batch of 500 was 745,59
 characters structured-first (about 186,000 tokens, over Claude Code's 25,000-token
 refusal limit: every item carried its full record), a single cancel 1,490 and a get
 1,447 (the raw record), and tools/list 9,451. Since, results carry a summary instead of
-the record and a batch only grouped ids; tools/list grew to about 17,000 characters,
-three quarters of it the output schemas (which describe the summary's fields; hosts
-use them to validate results, and a model is shown them only by hosts that choose to).
+the record and a batch only grouped ids; tools/list for the same three tools grew to
+17,157 characters, three quarters of it the output schemas (they describe the summary's
+fields; hosts use them to validate results, and show them to a model only if they
+choose to). With list_invocations (issue 11) it is the note below.
 A batch's text views are one line when every id was stopped; when none is (the last
 rows: no cancel budget), every view names all 500 ids with their outcome and reason."""
 
