@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +85,9 @@ class ListedInvocation(BaseModel):
 
 class InvocationList(ToolOutput):
     """The result of listing a run's invocations."""
+
+    # Its message names the items within the view's own budget (_message), not one line.
+    message_limit: ClassVar[int] = VIEW_LIMIT
 
     run_id: str | None = Field(default=None, description="The run that was listed.")
     counts: dict[str, int] = Field(

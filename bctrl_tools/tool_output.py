@@ -9,7 +9,7 @@ schema the tool advertises.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_jsonable_python
@@ -80,10 +80,14 @@ class ToolOutput(BaseModel):
                 f"fits this output model; required now: {', '.join(required)}."
             )
 
+    # The most a message may hold; a model whose message carries its own bounded listing
+    # (list_invocations') raises it.
+    message_limit: ClassVar[int] = MESSAGE_CAP
+
     @field_validator("message")
     @classmethod
     def _one_bounded_line(cls, message: str) -> str:
-        return bounded(message, MESSAGE_CAP)
+        return bounded(message, cls.message_limit)
 
     @classmethod
     def failure(cls, message: str, error: ErrorInfo) -> Self:
