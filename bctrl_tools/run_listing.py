@@ -16,9 +16,11 @@ Inferred, so read leniently here:
   for passing the client's size cap is asked for again at half the size.
 
 A run also records runtime actions, which are not invocations: an item that does not
-read as an invocation record, or whose id could not be sent back in a request (more
-than 64 characters, or characters that would change the URL), is skipped and counted,
-never fatal to the listing.
+carry most of an invocation record's required fields, or whose id could not be sent
+back in a request (more than 64 characters, or characters that would change the URL),
+is skipped and counted, never fatal to the listing. An item that does carry them is
+read like any record (:meth:`Invocation.read_leniently`): one that drifted from the
+documented schema is listed, with its ``schema_warnings``, not hidden from a supervisor.
 """
 
 from __future__ import annotations
@@ -89,12 +91,27 @@ class InvocationPage(BaseModel):
         }
 
 
+# The fields the documented invocation record requires, as the server names them.
+_REQUIRED_KEYS = frozenset(
+    field.alias or name for name, field in Invocation.model_fields.items() if field.is_required()
+)
+
+
+def _looks_like_an_invocation(item: object) -> bool:
+    # Most of the required fields present (valid or not): an invocation, perhaps drifted.
+    # Fewer: another kind of command, skipped without a drift warning in the log.
+    return isinstance(item, dict) and 2 * len(_REQUIRED_KEYS & item.keys()) > len(_REQUIRED_KEYS)
+
+
 def _invocations(raw: Iterable[Any]) -> tuple[list[Invocation], int]:
     items: list[Invocation] = []
     skipped = 0
     for item in raw:
+        if not _looks_like_an_invocation(item):
+            skipped += 1
+            continue
         try:
-            invocation = Invocation.model_validate(item)
+            invocation = Invocation.read_leniently(item)
             if len(invocation.id) > MAX_LISTED_ID_LENGTH:
                 raise InvalidInvocationIdError("too long")
             check_invocation_id(invocation.id)

@@ -15,7 +15,6 @@ runaway rule, then those it may not cancel, then the longest-running.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,17 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from bctrl_tools.ids import canonical_id
 from bctrl_tools.models import Invocation
 from bctrl_tools.runaway import RunawayRules, Vitals, format_duration
+from bctrl_tools.text import NAME_LIMIT, one_line
 from bctrl_tools.tool_output import ToolOutput
 
 __all__ = ["VIEW_LIMIT", "InvocationList", "ListedInvocation", "RunListing", "rows_of"]
-
-# Server text (calls, statuses) in a row is cut to this; a model needs no more to judge.
-NAME_LIMIT = 120
-# Escape sequences and control or bidi characters: never passed on from the server.
-# Lone surrogates go too: they cannot be encoded as UTF-8, so a host could not send them.
-_CONTROLS = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 
 VIEW_LIMIT = 40_000
 # The message's share of the limit: the rest is for the structured rows and ids.
@@ -178,13 +170,6 @@ def _row(
         is_self=self_id is not None and canonical_id(invocation.id) == canonical_id(self_id),
         cancellable=allowed_spaces is None or invocation.space_id in allowed_spaces,
     )
-
-
-def one_line(text: object, limit: int) -> str:
-    """Server text made fit for one line: controls removed, whitespace collapsed, capped."""
-    raw = str(text)[: limit * 8]  # a 10 MB string costs no more than a short one
-    cleaned = " ".join(_CONTROLS.sub("", raw).split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def _json_len(value: object) -> int:

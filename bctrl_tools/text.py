@@ -25,8 +25,11 @@ _ESCAPES = re.compile(
     r"|\x1b[@-_]?"
 )
 # C0 and C1 controls but tab and line breaks, DEL, and the bidi embeddings, overrides
-# and isolates that can make text read differently from what it is.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# and isolates that can make text read differently from what it is. Lone surrogates go
+# too: JSON may carry them, UTF-8 cannot, so a host could not send them on.
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _WHITESPACE = re.compile(r"\s+")
 # However long the input, only this many characters per allowed one are looked at, so
 # a 10 MB string costs no more than a short one.

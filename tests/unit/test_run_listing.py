@@ -49,6 +49,17 @@ def test_items_that_are_not_invocations_are_skipped_and_counted() -> None:
     assert page.skipped == 5
 
 
+def test_a_drifted_invocation_is_listed_with_its_warnings() -> None:
+    drifted = record_data()
+    drifted["spaceId"] = 42  # a required field of the wrong type
+    drifted.pop("artifactCount")  # and one missing
+    page = InvocationPage.model_validate({"commands": [drifted]})
+    assert page.skipped == 0
+    (item,) = page.items
+    assert item.status == drifted["status"]
+    assert set(item.schema_warnings) == {"spaceId", "artifactCount"}
+
+
 @pytest.mark.parametrize("body", [[], {"items": None}, {"commands": {}}, {"nextCursor": "x"}])
 def test_a_body_without_a_list_is_invalid(body: Any) -> None:
     with pytest.raises(ValidationError):
