@@ -7,7 +7,7 @@ from pydantic import ConfigDict, Field, SecretStr
 
 from bctrl_tools.client import AsyncBctrlClient, BctrlClient
 from bctrl_tools.guardrails import Guardrails
-from bctrl_tools.langchain.tools import TOOL_CLASSES
+from bctrl_tools.langchain.tools import tool_class
 from bctrl_tools.langchain.wiring import build_operations
 from bctrl_tools.operations import Operations
 from bctrl_tools.spec import offered_specs
@@ -84,8 +84,7 @@ class BctrlToolkit(BaseToolkit):
     def get_tools(self) -> list[BaseTool]:
         """The tools the guardrails allow, all on this toolkit's one ``Operations``."""
         return [
-            TOOL_CLASSES[spec.name](operations=self.operations)
-            for spec in offered_specs(self.guardrails)
+            tool_class(spec)(operations=self.operations) for spec in offered_specs(self.guardrails)
         ]
 
     def close(self) -> None:

@@ -6,8 +6,9 @@ Name, description, argument schema and every message come from
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools.base import ArgsSchema, ToolExceptionHandlerOutput
@@ -27,6 +28,7 @@ from bctrl_tools.spec import (
     CANCEL_INVOCATIONS,
     GET_INVOCATION,
     LIST_INVOCATIONS,
+    TOOL_SPECS,
     ToolSpec,
 )
 
@@ -37,6 +39,7 @@ __all__ = [
     "CancelInvocationsTool",
     "GetInvocationTool",
     "ListInvocationsTool",
+    "tool_class",
 ]
 
 ToolErrorHandling = bool | str | Callable[[ToolException], ToolExceptionHandlerOutput] | None
@@ -267,8 +270,40 @@ class ListInvocationsTool(BctrlTool):
     args_schema: SpecSchema = LIST_INVOCATIONS.input_model
 
 
-TOOL_CLASSES: dict[str, type[BctrlTool]] = {
+_NAMED: dict[str, type[BctrlTool]] = {
     cls.spec.name: cls
     for cls in (CancelInvocationTool, CancelInvocationsTool, GetInvocationTool, ListInvocationsTool)
 }
+
+
+def tool_class(spec: ToolSpec[Any, Any]) -> type[BctrlTool]:
+    """The ``BaseTool`` class for ``spec``: its named class above, or one made from it.
+
+    A named class only adds an importable name and a docstring for LangChain users; a
+    spec without one still becomes a working tool, so adding a tool needs nothing here.
+    """
+    named = _NAMED.get(spec.name)
+    return named if named is not None and named.spec is spec else _made_from(spec)
+
+
+@functools.cache
+def _made_from(spec: ToolSpec[Any, Any]) -> type[BctrlTool]:
+    words = "".join(word.capitalize() for word in spec.name.split("_"))
+    made = type(
+        f"{words}Tool",
+        (BctrlTool,),
+        {
+            "__module__": __name__,
+            "__doc__": spec.description,
+            "__annotations__": {"name": "str", "description": "str", "args_schema": "SpecSchema"},
+            "spec": spec,
+            "name": spec.name,
+            "description": spec.description,
+            "args_schema": spec.input_model,
+        },
+    )
+    return cast("type[BctrlTool]", made)
+
+
+TOOL_CLASSES: dict[str, type[BctrlTool]] = {spec.name: tool_class(spec) for spec in TOOL_SPECS}
 """The tool class for each spec, by tool name."""
