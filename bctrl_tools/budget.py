@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Protocol
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.errors import BctrlError
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ __all__ = [
     "CancelBudget",
     "StoreUnavailable",
     "Verdict",
-    "format_duration",
     "open_budget",
     "spent_message",
 ]
@@ -153,20 +153,3 @@ def spent_message(budget: Budget, verdict: Verdict, now: float | None = None) ->
         f"(BCTRL_MAX_CANCELS, BCTRL_MAX_CANCELS_WINDOW{shared}), and they have been. Nothing "
         f"was sent. {returns} Or ask a person to cancel it."
     )
-
-
-def format_duration(seconds: float) -> str:
-    """``45s``, ``12m03s``, ``1h``, ``2h30m``: a window or a wait, for a person."""
-    if seconds < 1:
-        return f"{max(seconds, 0.0):.1f}s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
-    days, hours = divmod(hours, 24)
-    return f"{days}d{hours:02d}h" if hours else f"{days}d"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["MAX_DURATION_SECONDS", "DurationError", "parse_duration"]
+__all__ = ["MAX_DURATION_SECONDS", "DurationError", "format_duration", "parse_duration"]
 
 # A week: far above any threshold that makes sense, low enough to catch a typo.
 MAX_DURATION_SECONDS = 7 * 24 * 3600
@@ -35,3 +35,20 @@ def parse_duration(text: str, *, at_most: float | None = MAX_DURATION_SECONDS) -
     if not math.isfinite(seconds) or (at_most is not None and seconds > at_most):
         raise DurationError(f"{text!r} is longer than the 7 days (168h) allowed.")
     return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``45s``, ``12m03s``, ``1h``, ``2h30m``, ``2d03h``: what ``parse_duration`` reads back."""
+    if seconds < 9.95:  # a tenth of a second still tells a model something here
+        return f"{max(seconds, 0.0):.1f}s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s" if secs else f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h" if hours else f"{days}d"

@@ -17,7 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 from bctrl_tools.errors import BctrlError, NotFoundError
 from bctrl_tools.ids import MAX_INVOCATION_ID_LENGTH
 from bctrl_tools.models import Invocation, InvocationStatus
-from bctrl_tools.report import InvocationReport, describe_progress, format_duration
+from bctrl_tools.report import InvocationReport, describe_progress
 from bctrl_tools.summary import InvocationSummary, parse_timestamp, schema_note
 from bctrl_tools.text import NAME_LIMIT, bounded, one_line
 from bctrl_tools.tool_output import ErrorInfo, ToolOutput
@@ -29,7 +29,6 @@ __all__ = [
     "InvocationReport",
     "Outcome",
     "describe_progress",
-    "format_duration",
     "outside_spaces",
     "parse_timestamp",
     "read_only",

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr
 from pydantic.json_schema import SkipJsonSchema
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.full_record import bounded_record
 from bctrl_tools.models import Invocation
 from bctrl_tools.summary import InvocationSummary, schema_note
@@ -151,15 +152,3 @@ def describe_progress(step: int | None, total: int | None, call: str | None) -> 
         shown = one_line(call, NAME_LIMIT)
         where = f"{where} ({shown})" if where else shown
     return where
-
-
-def format_duration(seconds: float) -> str:
-    """``3.5s``, ``42s``, ``7m05s``, ``2h03m``."""
-    whole = int(seconds)
-    if whole < 60:
-        return f"{seconds:.1f}s" if seconds < 10 else f"{whole}s"
-    minutes, secs = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"

@@ -22,9 +22,10 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.ids import canonical_id
 from bctrl_tools.models import Invocation
-from bctrl_tools.runaway import RunawayRules, Vitals, format_duration
+from bctrl_tools.runaway import RunawayRules, Vitals
 from bctrl_tools.text import NAME_LIMIT, one_line
 from bctrl_tools.tool_output import ToolOutput
 

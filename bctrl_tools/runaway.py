@@ -23,14 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.models import Invocation
-from bctrl_tools.outcomes import format_duration, parse_timestamp
+from bctrl_tools.outcomes import parse_timestamp
 
 __all__ = [
     "RULE_NAMES",
     "RunawayRules",
     "Vitals",
-    "format_duration",
 ]
 
 RUNNING_LONGER_THAN = "running_longer_than_seconds"

@@ -28,12 +28,12 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
-from bctrl_tools.durations import DurationError, parse_duration
+from bctrl_tools.durations import DurationError, format_duration, parse_duration
 from bctrl_tools.errors import BctrlError
 from bctrl_tools.models import InvocationStatus
 from bctrl_tools.operations import Operations
 from bctrl_tools.run_report import ListedInvocation, RunListing, rows_of
-from bctrl_tools.runaway import RunawayRules, format_duration
+from bctrl_tools.runaway import RunawayRules
 from bctrl_tools.terminal import Column, print_table, say
 from bctrl_tools.watch import Watchdog
 from bctrl_tools.watch_view import make_view

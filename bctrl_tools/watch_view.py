@@ -11,8 +11,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.outcomes import describe_progress
-from bctrl_tools.runaway import format_duration
 from bctrl_tools.terminal import safe
 from bctrl_tools.watch import PassReport, Sighting, WatchView
 

@@ -26,9 +26,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bctrl_tools.durations import format_duration
 from bctrl_tools.guardrails import Guardrails
 from bctrl_tools.langchain import BctrlToolkit
-from bctrl_tools.runaway import format_duration
 from bctrl_tools.sandbox.process import SandboxProcess
 
 RUNAWAY = {"running_longer_than_seconds": 600, "heartbeat_older_than_seconds": 120}

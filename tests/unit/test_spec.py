@@ -110,7 +110,7 @@ def test_report_line_tells_a_supervisor_what_it_needs() -> None:
     assert report.running_seconds == pytest.approx(600, abs=0.01)
     assert report.message == (
         "Invocation 3f2c9a4e-8b1d-4c6e-9f0a-2d7e5b1c4a90: cancelling; step 2/3 (page.click); "
-        "running for 10m00s; last heartbeat 2m26s ago; not shown: request: 3 steps (391 B); "
+        "running for 10m; last heartbeat 2m26s ago; not shown: request: 3 steps (391 B); "
         'metadata: 2 keys (31 B) (detail "full" shows them).'
     )
 
