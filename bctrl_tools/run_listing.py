@@ -65,7 +65,8 @@ MAX_LISTED_ID_LENGTH = 64
 class InvocationPage(BaseModel):
     """One page: the invocations on it, the cursor of the next, and what was skipped."""
 
-    model_config = ConfigDict(frozen=True)
+    # Built on first use, not on `import bctrl_tools`: most programs never list a run.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     items: list[Invocation] = Field(default_factory=list)
     next_cursor: str | None = None
