@@ -100,7 +100,8 @@ class CancelOutcome(ToolOutput):
         invocation: Invocation | None = None,
         error: BaseException | ErrorInfo | None = None,
     ) -> CancelOutcome:
-        summary = InvocationSummary.of(invocation) if invocation else None
+        record = invocation.to_json_dict() if invocation else None
+        summary = InvocationSummary.of(invocation, record=record) if invocation else None
         return cls(
             invocation_id=bounded(invocation_id, MAX_INVOCATION_ID_LENGTH),
             outcome=outcome,
@@ -110,7 +111,7 @@ class CancelOutcome(ToolOutput):
             error=error if isinstance(error, ErrorInfo) or error is None else ErrorInfo.of(error),
             space_id=summary.space_id if summary else None,
             invocation=summary,
-            record=invocation.to_json_dict() if invocation else None,
+            record=record,
         )
 
     @classmethod

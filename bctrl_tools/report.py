@@ -53,11 +53,10 @@ class InvocationReport(ToolOutput):
     def of(
         cls, invocation: Invocation, now: float | None = None, detail: Detail = "summary"
     ) -> InvocationReport:
-        summary = InvocationSummary.of(invocation, now)
+        record = invocation.to_json_dict()
+        summary = InvocationSummary.of(invocation, now, record)
         note = schema_note(invocation)
-        report = cls(
-            message=_line(summary) + note, invocation=summary, record=invocation.to_json_dict()
-        )
+        report = cls(message=_line(summary) + note, invocation=summary, record=record)
         report._schema_note = note
         return report.detailed() if detail == "full" else report
 

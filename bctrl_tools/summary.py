@@ -65,8 +65,17 @@ class InvocationSummary(BaseModel):
     )
 
     @classmethod
-    def of(cls, invocation: Invocation, now: float | None = None) -> InvocationSummary:
-        """Summarise ``invocation`` as of ``now`` (seconds since the epoch; default: now)."""
+    def of(
+        cls,
+        invocation: Invocation,
+        now: float | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> InvocationSummary:
+        """Summarise ``invocation`` as of ``now`` (seconds since the epoch; default: now).
+
+        ``record`` is ``invocation.to_json_dict()`` when the caller already has it: a
+        record can be large, and every result would otherwise dump it twice.
+        """
         now = clock() if now is None else now
         progress = invocation.progress
         error = invocation.error
@@ -89,7 +98,7 @@ class InvocationSummary(BaseModel):
             heartbeat_age_seconds=_heartbeat_age(invocation, now),
             error_code=_name(error.code) if error else None,
             error_message=one_line(error.message, MESSAGE_LIMIT) if error else None,
-            not_shown=not_shown(invocation.to_json_dict()),
+            not_shown=not_shown(invocation.to_json_dict() if record is None else record),
         )
 
 
