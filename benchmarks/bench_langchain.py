@@ -45,7 +45,16 @@ builds the artifact), ~25 µs the outcome's dump, and ~20 µs the serializer tha
 `model_dump(by_alias=True)` identical to what the server sent. Dropping that serializer
 (for `exclude_unset=True` in `to_json_dict` only) would reach ~1.25x but break the
 documented `model_dump` round trip, so it was not done. Against the real API, where a
-call takes tens of milliseconds, the remaining ~0.2 ms is under 1%."""
+call takes tens of milliseconds, the remaining ~0.2 ms is under 1%.
+
+Later (issues 9, 10, 13): the ratio went back up, to about 1.5x canned and 1.4x sandbox,
+~250 µs per call over the bare tool. What it buys: one deadline over the whole request
+(every socket operation bounded by the time left) and a streamed, size-capped body read
+(benchmark 1: 1.08x to 1.20x), the compact summary and bounded, cleaned texts of every
+result, and the lenient-read check. Fixed on the way: each result dumped its record
+twice (for `.record` and to size what the summary leaves out); now once. Not yet
+profiled further; the next candidates are the summary's text cleaning and the
+transport's per-operation timeouts."""
 
 
 class _Args(BaseModel):
