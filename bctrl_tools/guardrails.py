@@ -177,7 +177,7 @@ def _check_window(window: object, limit: object) -> None:
     if window is not None and limit is None:
         raise BctrlConfigError(
             "BCTRL_MAX_CANCELS_WINDOW is set but BCTRL_MAX_CANCELS is not: set how many "
-            "cancels each window allows (e.g. BCTRL_MAX_CANCELS=20), or unset the window."
+            "cancels each window allows (for example 20 in BCTRL_MAX_CANCELS), or unset the window."
         )
 
 

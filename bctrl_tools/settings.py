@@ -185,7 +185,7 @@ def _max_response_bytes(raw: str | None) -> int:
         return DEFAULT_MAX_RESPONSE_BYTES
     if not raw.strip().isdigit() or int(raw) < 1:
         raise BctrlConfigError(
-            f"Invalid BCTRL_MAX_RESPONSE_BYTES={raw!r}: expected a whole number of bytes "
+            f"Invalid BCTRL_MAX_RESPONSE_BYTES {raw!r}: expected a whole number of bytes "
             f"greater than 0 (default {DEFAULT_MAX_RESPONSE_BYTES})."
         )
     return int(raw)

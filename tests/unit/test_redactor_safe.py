@@ -15,6 +15,7 @@ import respx
 
 from bctrl_tools import BctrlConfigError, BctrlError, ClientSettings
 from bctrl_tools.client import BctrlClient
+from bctrl_tools.guardrails import Guardrails
 from tests.conftest import MOCK_BASE_URL
 
 # A name, "=", then something: what redactors look for after key, token, secret...
@@ -46,4 +47,37 @@ def test_api_errors(api: respx.MockRouter, answer: httpx.Response | Exception) -
     client = BctrlClient(api_key="k", base_url=MOCK_BASE_URL, max_retries=0)
     with pytest.raises(BctrlError) as caught:
         client.get_invocation(ID)
+    assert not NAME_VALUE.search(str(caught.value)), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"BCTRL_MAX_RESPONSE_BYTES": "lots"},
+        {"BCTRL_TIMEOUT": "soon"},
+        {"BCTRL_MAX_RETRIES": "-1"},
+        {"BCTRL_ALLOW_INSECURE_HTTP": "maybe"},
+        {"BCTRL_BASE_URL": "http://api.example.com"},
+    ],
+)
+def test_client_settings_from_the_environment(environ: dict[str, str]) -> None:
+    with pytest.raises(BctrlConfigError) as caught:
+        ClientSettings.resolve(environ={"BCTRL_API_KEY": "k", **environ})
+    assert not NAME_VALUE.search(str(caught.value)), str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"BCTRL_DRY_RUN": "maybe"},
+        {"BCTRL_MAX_CANCELS": "many"},
+        {"BCTRL_MAX_CANCELS": "5", "BCTRL_MAX_CANCELS_WINDOW": "a while"},
+        {"BCTRL_MAX_CANCELS_WINDOW": "1h"},
+        {"BCTRL_CONCURRENCY": "0"},
+        {"BCTRL_STATE_URL": "http://cache:6379"},
+    ],
+)
+def test_guardrails_from_the_environment(environ: dict[str, str]) -> None:
+    with pytest.raises(BctrlConfigError) as caught:
+        Guardrails.from_env(environ)
     assert not NAME_VALUE.search(str(caught.value)), str(caught.value)
